@@ -1,0 +1,135 @@
+"""The assembler driver: text in, verified machine program and artefacts out.
+
+::
+
+    text --parse--> Program --resolve(target)--> Resolved --dataflow--> values
+         --schedule--> Schedule --layout/allocate--> MachineProgram
+         --verify (independent)--> --artefacts--> NAME.lst, image set, map, report
+
+The command line (``vtc asm``, ``vtc sim PROG.s``) and, later, the compiler
+and the editor all assemble through :func:`assemble`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vtc.compiler.asm import artefacts
+from vtc.compiler.asm.dataflow import build_dataflow
+from vtc.compiler.asm.layout import Allocation, layout
+from vtc.compiler.asm.parser import parse
+from vtc.compiler.asm.program import Program
+from vtc.compiler.asm.resolve import resolve, target_for
+from vtc.compiler.asm.sched import Schedule, schedule
+from vtc.compiler.asm.verify import verify
+from vtc.compiler.errors import VerifyError
+from vtc.compiler.files import read_text
+from vtc.compiler.machine.code import MachineProgram
+from vtc.compiler.machine.target import Target
+
+__all__ = ["Assembly", "assemble", "assemble_file", "write_artefacts"]
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """A finished assembly: the program, its machine code, schedule facts, report."""
+
+    name: str
+    program: Program
+    machine: MachineProgram
+    schedule: Schedule
+    allocation: Allocation
+    loop_addresses: dict[int, tuple[int, int]]
+    report: dict[str, Any] = field(default_factory=dict)
+    source_lines: tuple[str, ...] = ()
+
+    @property
+    def target(self) -> Target:
+        return self.machine.target
+
+    def listing(self) -> str:
+        """The text of ``NAME.lst``."""
+        return artefacts.listing(self)
+
+
+def assemble(
+    text: str,
+    file: str = "<string>",
+    *,
+    target: str | Target | None = None,
+    keep_order: bool = False,
+    effort: int = 1,
+    name: str | None = None,
+) -> Assembly:
+    """Assemble program text.
+
+    Parameters
+    ----------
+    text, file:
+        The source and the file name used in messages.
+    target:
+        Overrides the program's ``.target`` (a name, a TOML path or a Target).
+    keep_order:
+        Keep program order, only inserting the ``nop``s timing requires.
+    effort:
+        Scheduler effort (see :func:`vtc.compiler.asm.sched.schedule`).
+    name:
+        Program name for artefacts (default: the file's stem).
+
+    Raises
+    ------
+    VtcError
+        Any problem in the program (located), or a target it does not fit.
+    """
+    program = parse(text, file)
+    tgt = target_for(program, target)
+    resolved = resolve(program, tgt)
+    df = build_dataflow(resolved)
+    sched = schedule(df, tgt, keep_order=keep_order, effort=effort)
+    machine, alloc, loop_addr = layout(resolved, df, sched)
+    checked = verify(program, machine)
+    if checked.cycles != sched.cycles:
+        raise VerifyError(
+            f"internal error: the scheduler claims {sched.cycles} cycles, the verifier "
+            f"counts {checked.cycles}",
+            where=file,
+        )
+    stem = name or Path(file).stem or "program"
+    asm = Assembly(stem, program, machine, sched, alloc, loop_addr, {}, tuple(text.splitlines()))
+    return Assembly(
+        asm.name,
+        program,
+        machine,
+        sched,
+        alloc,
+        loop_addr,
+        artefacts.report(asm),
+        asm.source_lines,
+    )
+
+
+def assemble_file(
+    path: str | Path,
+    *,
+    target: str | Target | None = None,
+    keep_order: bool = False,
+    effort: int = 1,
+) -> Assembly:
+    """Read and assemble a file (see :func:`assemble`)."""
+    text = read_text(path)
+    return assemble(text, str(path), target=target, keep_order=keep_order, effort=effort)
+
+
+def write_artefacts(asm: Assembly, directory: str | Path) -> list[Path]:
+    """Write every artefact of target.md section 5 into ``directory``; returns the paths."""
+    return artefacts.write_all(asm, Path(directory))
+
+
+def timed_assemble(text: str, file: str = "<string>", **kw: Any) -> tuple[Assembly, float]:
+    """:func:`assemble` and the wall-clock seconds it took (for benchmarks)."""
+    t0 = time.perf_counter()
+    asm = assemble(text, file, **kw)
+    return asm, time.perf_counter() - t0

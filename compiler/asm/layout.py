@@ -1,0 +1,280 @@
+"""Layout and cell allocation: from a schedule to a :class:`MachineProgram`.
+
+Layout puts every job at its address: a slot per issue cycle at the top level
+(``nop`` in the gaps), a loop body's slots once however often it runs, and the
+loop table of the set/reset module.
+
+Allocation gives every value a data cell after scheduling. Each value lives
+in an interval of absolute cycles, from the cycle its result becomes visible
+to the last cycle it is read (a read in cycle ``c`` must still see it, a new
+result may land in ``c + 1``). Values that must share a cell (web pairs of
+:mod:`.dataflow`) are merged into one interval. Constants, pooled literals and
+states occupy their cells for the whole run (a state keeps its home cell
+between runs). Values made or read inside a top-level loop are held for the
+whole of that loop. The intervals are coloured by the left-edge algorithm,
+which uses exactly as many cells as the largest number of intervals alive in
+one cycle: for straight-line code, the maximum number of live values.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+from vtc.compiler.asm.dataflow import Dataflow, Node, Region, Value
+from vtc.compiler.asm.resolve import Resolved
+from vtc.compiler.asm.sched import INF, Schedule
+from vtc.compiler.errors import ScheduleError
+from vtc.compiler.machine.code import LoopSpec, MachineProgram, MInstr, PortInfo
+from vtc.compiler.machine.isa import ISA, Form, lookup
+
+__all__ = ["Allocation", "layout"]
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Result of cell allocation: cells used and the live-value bound beside them."""
+
+    cells: int
+    max_live: int
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+class _Times:
+    """Absolute cycle of each op's first issue and the span of its top-level loop."""
+
+    def __init__(self, df: Dataflow, sched: Schedule) -> None:
+        self.first: dict[int, int] = {}
+        self.top_span: dict[int, tuple[int, int]] = {}  # node id -> (start, end) of top loop
+        for node in df.top.nodes:
+            c = sched.top[node.id]
+            if node.body is None:
+                self.first[node.id] = c
+            else:
+                ls = sched.loops[node.body.id]
+                span = (c, c + ls.info.tail)
+                self.top_span[node.id] = span
+                self._inner(node.body, c, span, sched)
+
+    def _inner(self, region: Region, start: int, span: tuple[int, int], sched: Schedule) -> None:
+        ls = sched.loops[region.id]
+        for node in region.nodes:
+            c = start + ls.pos[node.id]
+            self.top_span[node.id] = span
+            if node.body is None:
+                self.first[node.id] = c
+            else:
+                self._inner(node.body, c, span, sched)
+
+
+def _allocate(
+    df: Dataflow, sched: Schedule, lat: dict[str, int]
+) -> tuple[dict[int, int], Allocation]:
+    """Cell of every value (by value id)."""
+    times = _Times(df, sched)
+    uf = _UnionFind(len(df.values))
+    for a, b in df.pairs:
+        uf.union(a.id, b.id)
+    whole = -1
+    start: dict[int, int] = {}
+    end: dict[int, int] = {}
+
+    def extend(root: int, s: int, e: int) -> None:
+        start[root] = min(start.get(root, INF), s)
+        end[root] = max(end.get(root, -INF), e)
+
+    def read_time(r: Node) -> int:
+        if r.id in times.top_span:
+            return times.top_span[r.id][1]
+        return times.first[r.id]
+
+    order: list[int] = []
+    for v in df.values:
+        root = uf.find(v.id)
+        if root not in start:
+            order.append(root)
+        if v.kind in ("const", "state"):
+            extend(root, whole, INF)
+            continue
+        if v.kind == "phi":
+            continue
+        producer = v.producer
+        assert producer is not None and producer.op is not None
+        vis = times.first[producer.id] + lat[producer.op.mnemonic]
+        if producer.id in times.top_span:
+            s, e = times.top_span[producer.id]
+            extend(root, s, e)
+        else:
+            extend(root, vis, vis)
+        for r in v.readers:
+            t = read_time(r)
+            extend(root, min(t, start[root]), t)
+    for name, fin in df.final.items():
+        del name
+        extend(uf.find(fin.id), whole, INF)
+    # left edge: intervals by start, a cell is free once its interval has ended
+    groups = sorted((start[g], order_index, g) for order_index, g in enumerate(order))
+    busy: list[tuple[int, int]] = []  # (end, cell)
+    free: list[int] = []
+    cell_of_group: dict[int, int] = {}
+    next_cell = 0
+    max_live = 0
+    for s, _, g in groups:
+        while busy and busy[0][0] < s:
+            _, c = heapq.heappop(busy)
+            heapq.heappush(free, c)
+        if free:
+            c = heapq.heappop(free)
+        else:
+            c = next_cell
+            next_cell += 1
+        cell_of_group[g] = c
+        heapq.heappush(busy, (end[g], c))
+        max_live = max(max_live, len(busy))
+    cells = {v.id: cell_of_group[uf.find(v.id)] for v in df.values}
+    return cells, Allocation(next_cell, max_live)
+
+
+def layout(
+    resolved: Resolved, df: Dataflow, sched: Schedule
+) -> tuple[MachineProgram, Allocation, dict[int, tuple[int, int]]]:
+    """Build the machine program of a scheduled program.
+
+    Returns
+    -------
+    machine, allocation, loop_addresses
+        The program; the cells it uses with the live-value bound; and for each
+        loop region id, its (start, end) addresses.
+
+    Raises
+    ------
+    ScheduleError
+        The program needs more data cells or program slots than the target has.
+    """
+    target = resolved.target
+    lat = {op.mnemonic: target.latency_of(op.mnemonic) for op in ISA}
+    cells, alloc = _allocate(df, sched, lat)
+    if alloc.cells > target.data_depth:
+        raise ScheduleError(
+            f"the program needs {alloc.cells} data cells, target '{target.name}' has "
+            f"data_depth {target.data_depth}",
+            where=resolved.program.file,
+        )
+    slots: list[MInstr] = []
+    loops: list[LoopSpec] = []
+    loop_addr: dict[int, tuple[int, int]] = {}
+
+    def emit(node: Node) -> None:
+        op = node.op
+        assert op is not None
+        info = lookup(op.mnemonic)
+        assert info is not None
+        form = info.form
+        uses = [cells[v.id] for v in node.uses]
+        dest = cells[node.defs[0].id] if node.defs else 0
+        if form is Form.NONE:
+            slots.append(MInstr(op.mnemonic, origin=op.index))
+        elif form is Form.IN:
+            slots.append(MInstr("in", d=dest, a=op.port or 0, origin=op.index))
+        elif form is Form.OUT:
+            slots.append(MInstr("out", d=op.port or 0, a=uses[0], origin=op.index))
+        elif form is Form.DA:
+            slots.append(MInstr(op.mnemonic, d=dest, a=uses[0], origin=op.index))
+        else:  # DAB, DAC: (cmov's old d is uses[2], the same cell as dest)
+            slots.append(MInstr(op.mnemonic, d=dest, a=uses[0], b=uses[1], origin=op.index))
+
+    def nops(k: int) -> None:
+        slots.extend(MInstr("nop") for _ in range(k))
+
+    def body(region: Region) -> None:
+        ls = sched.loops[region.id]
+        start = len(slots)
+        t = 0
+        for node in sorted(region.nodes, key=lambda n: ls.pos[n.id]):
+            p = ls.pos[node.id]
+            nops(p - t)
+            if node.body is None:
+                emit(node)
+                t = p + 1
+            else:
+                body(node.body)
+                t = p + sched.loops[node.body.id].length
+        nops(ls.period - t)
+        end = len(slots) - 1
+        loops.append(LoopSpec(start, end, ls.count))
+        loop_addr[region.id] = (start, end)
+
+    t = 0
+    for node in sorted(df.top.nodes, key=lambda n: sched.top[n.id]):
+        c = sched.top[node.id]
+        nops(c - t)
+        if node.body is None:
+            emit(node)
+            t = c + 1
+        else:
+            body(node.body)
+            t = c + sched.loops[node.body.id].length
+    nops(sched.halt - t)
+    slots.append(MInstr("halt", origin=resolved.halt_index))
+    if len(slots) > target.program_depth:
+        raise ScheduleError(
+            f"the program needs {len(slots)} program slots, target '{target.name}' has "
+            f"program_depth {target.program_depth}",
+            where=resolved.program.file,
+        )
+    data: dict[int, float] = {}
+    symbols: list[tuple[str, str, int]] = []
+    for name, value in resolved.consts.items():
+        data[cells[df.consts[name].id]] = value
+        symbols.append(("const", name, cells[df.consts[name].id]))
+    for name, value in resolved.literals.items():
+        data[cells[df.consts[name].id]] = value
+        symbols.append(("literal", name[1:], cells[df.consts[name].id]))
+    for name, value in resolved.states.items():
+        data[cells[df.states[name].id]] = value
+        symbols.append(("state", name, cells[df.states[name].id]))
+    used_in = {n.op.port for n in df.top.all_ops() if n.op and n.op.mnemonic == "in"}
+    used_out = {n.op.port for n in df.top.all_ops() if n.op and n.op.mnemonic == "out"}
+    default = "f32" if target.precision == "single" else "f64"
+    inputs = _ports(resolved.inputs, used_in, "in", default)
+    outputs = _ports(resolved.outputs, used_out, "out", default)
+    machine = MachineProgram(
+        target=target,
+        slots=tuple(slots),
+        loops=tuple(sorted(loops, key=lambda lp: (lp.start, -lp.end))),
+        data=tuple(sorted(data.items())),
+        inputs=inputs,
+        outputs=outputs,
+        symbols=tuple(symbols),
+    )
+    return machine, alloc, loop_addr
+
+
+def _ports(
+    declared: tuple[PortInfo, ...], used: set[int | None], prefix: str, default: str
+) -> tuple[PortInfo, ...]:
+    ports = {p.number: p for p in declared}
+    for number in used:
+        if number is not None and number not in ports:
+            ports[number] = PortInfo(number, f"{prefix}{number}", default)
+    return tuple(ports[k] for k in sorted(ports))
+
+
+def value_cell(cells: dict[int, int], v: Value) -> int:
+    """Cell of a value (helper for reports)."""
+    return cells[v.id]

@@ -1,0 +1,629 @@
+"""The optimising scheduler: regions innermost first, list scheduling, loop periods.
+
+Each region (the top level, each loop body) is a set of jobs: instructions,
+and inner loops already scheduled, which act as one job that occupies
+``count * B`` consecutive issue slots and reserves their write pattern. The
+precedence edges between jobs come from the values they share
+(:mod:`.dataflow`): read after write (the read issues at or after the
+result's visibility), the web rules (a cell's old value is read before the
+new value lands there), and the order of ``in``/``out`` per port.
+
+A loop body is scheduled for a period ``B`` (its length in cycles), trying
+``B`` upwards from its lower bound ``max(ResMII, RecMII, span)``: every job
+must issue inside ``[0, B)``, write-port reservations are taken modulo ``B``
+(results may land after the back edge), and loop-carried values must be
+visible before the next iteration reads them (a deadline). Each iteration's
+instructions stay in that iteration's slots (no software pipelining yet).
+
+The top level, when it holds no loop, is one straight-line block handed to
+:mod:`.blocksched` (list scheduling with randomised restarts, an exact
+solver for small blocks, lower bounds); with loops it is list scheduled here.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from vtc.compiler.asm.dataflow import Dataflow, Node, Region, Value
+from vtc.compiler.asm.reserve import LinearTable, ModuloTable, WriteUse
+from vtc.compiler.errors import ScheduleError
+from vtc.compiler.machine.isa import ISA, lookup
+from vtc.compiler.machine.target import Target
+
+__all__ = ["LoopSchedule", "Schedule", "schedule"]
+
+INF = 1 << 60
+
+
+@dataclass
+class JobInfo:
+    """What the enclosing region needs to know about a job (relative offsets)."""
+
+    length: int
+    writes: WriteUse
+    tail: int
+    read_first: dict[int, int] = field(default_factory=dict)  # value id -> first read
+    vis_first: dict[int, int] = field(default_factory=dict)  # value id -> first visibility
+    vis_last: dict[int, int] = field(default_factory=dict)  # value id -> last visibility
+    port_first: dict[str, int] = field(default_factory=dict)
+    port_last: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class LoopSchedule:
+    """The schedule of one loop body.
+
+    ``pos`` gives each direct job's slot in the body (0 <= pos < ``period``).
+    """
+
+    region: Region
+    period: int
+    count: int
+    pos: dict[int, int]
+    res_mii: int
+    rec_mii: int
+    addr_len: int
+    info: JobInfo
+
+    @property
+    def length(self) -> int:
+        return self.count * self.period
+
+
+@dataclass
+class Schedule:
+    """A whole program's schedule.
+
+    ``top`` gives the issue cycle of each top-level job; ``loops`` the body
+    schedule of every loop region (by region id); ``halt`` the cycle of
+    ``halt``; ``cycles`` the run length (target.md rule 5); ``lower_bound`` a
+    proven lower bound on it.
+    """
+
+    top: dict[int, int]
+    loops: dict[int, LoopSchedule]
+    halt: int
+    cycles: int
+    lower_bound: int
+    method: str
+    optimal: bool
+
+
+def _rep(region: Region, node: Node) -> Node | None:
+    """The job of ``region`` that contains ``node`` (``None`` if outside)."""
+    n = node
+    while n.region is not region:
+        parent = n.region.node
+        if parent is None:
+            return None
+        n = parent
+    return n
+
+
+def _inside(region: Region, inner: Region) -> bool:
+    r: Region | None = inner
+    while r is not None:
+        if r is region:
+            return True
+        r = r.parent
+    return False
+
+
+class _Ctx:
+    """Program-wide facts shared by the region schedulers."""
+
+    def __init__(self, df: Dataflow, target: Target) -> None:
+        self.df = df
+        self.target = target
+        self.lat = {op.mnemonic: target.latency_of(op.mnemonic) for op in ISA}
+        self.info: dict[int, JobInfo] = {}  # node id -> info
+        self.loops: dict[int, LoopSchedule] = {}
+        # web pairs grouped by the region they constrain
+        self.pairs_by_region: dict[int, list[tuple[Value, Value, Node]]] = {}
+        for prev, nxt in df.pairs:
+            assert nxt.producer is not None
+            region = _pair_region(prev, nxt)
+            self.pairs_by_region.setdefault(region.id, []).append((prev, nxt, nxt.producer))
+
+    def op_info(self, node: Node) -> JobInfo:
+        op = node.op
+        assert op is not None
+        lat = self.lat[op.mnemonic]
+        info = lookup(op.mnemonic)
+        assert info is not None
+        writes = info.uses_write_port and op.dest is not None
+        result = JobInfo(
+            length=1,
+            writes=WriteUse.single(lat if writes else None),
+            tail=lat if (writes or op.mnemonic == "out") else 1,
+        )
+        for v in node.uses:
+            result.read_first[v.id] = 0
+        for v in node.defs:
+            result.vis_first[v.id] = lat
+            result.vis_last[v.id] = lat
+        if op.port is not None:
+            key = ("in" if op.mnemonic == "in" else "out") + str(op.port)
+            result.port_first[key] = 0
+            result.port_last[key] = 0
+        return result
+
+
+def _pair_region(prev: Value, nxt: Value) -> Region:
+    """Innermost region containing ``nxt``'s producer and every reader of ``prev``."""
+    assert nxt.producer is not None
+    region = nxt.producer.region
+    for r in prev.readers:
+        while not _inside(region, r.region):
+            assert region.parent is not None
+            region = region.parent
+    return region
+
+
+def _lca(a: Region, b: Region) -> Region:
+    r = a
+    while not _inside(r, b):
+        assert r.parent is not None
+        r = r.parent
+    return r
+
+
+@dataclass
+class _Problem:
+    """One region's jobs and constraints, ready for list scheduling."""
+
+    jobs: list[Node]
+    infos: list[JobInfo]
+    preds: list[list[tuple[int, int]]]
+    succs: list[list[tuple[int, int]]]
+    carried: list[
+        tuple[int, int, int]
+    ]  # (def job, reader job, delta): pos[r] + B >= pos[d] + delta
+    priority: list[int]
+
+
+def _region_problem(ctx: _Ctx, region: Region) -> _Problem:
+    jobs = list(region.nodes)
+    index = {n.id: i for i, n in enumerate(jobs)}
+    infos = [ctx.info[n.id] for n in jobs]
+    edges: dict[tuple[int, int], int] = {}
+
+    def add(u: int, v: int, d: int) -> None:
+        if u == v:
+            return
+        d = max(d, infos[u].length)
+        if edges.get((u, v), -INF) < d:
+            edges[(u, v)] = d
+
+    carried: list[tuple[int, int, int]] = []
+
+    def rep(n: Node) -> int | None:
+        r = _rep(region, n)
+        return None if r is None else index[r.id]
+
+    # read after write, for values made inside this region (any depth)
+    for n in region.all_ops():
+        for v in n.defs:
+            p = rep(n)
+            assert p is not None
+            for reader in v.readers:
+                q = rep(reader)
+                if q is None or q == p:
+                    continue
+                add(p, q, infos[p].vis_last[v.id] - infos[q].read_first[v.id])
+    # loop-carried values of this region's own loop: deadlines
+    for phi in region.phis:
+        assert phi.back is not None and phi.back.producer is not None
+        d = rep(phi.back.producer)
+        assert d is not None
+        for reader in phi.readers:
+            q = rep(reader)
+            assert q is not None
+            carried.append((d, q, infos[d].vis_last[phi.back.id] - infos[q].read_first[phi.id]))
+    # web rules: the old value is read before the new one lands in the cell
+    for prev, nxt, producer in ctx.pairs_by_region.get(region.id, []):
+        dj = rep(producer)
+        assert dj is not None
+        reader_jobs = {rep(r) for r in prev.readers}
+        for rj in reader_jobs:
+            if rj is not None and rj != dj:
+                add(rj, dj, 1)
+        if prev.producer is not None and dj not in reader_jobs:
+            pj = rep(prev.producer)
+            if pj is not None and pj != dj:
+                gap = infos[pj].vis_last[prev.id] + 1 - infos[dj].vis_first[nxt.id]
+                add(pj, dj, max(1, gap))
+    # port order
+    for key, users in ctx.df.port_order.items():
+        for first, second in itertools.pairwise(users):
+            if _lca(first.region, second.region) is not region:
+                continue
+            fj, sj = rep(first), rep(second)
+            assert fj is not None and sj is not None
+            if fj != sj:
+                add(fj, sj, infos[fj].port_last[key] + 1 - infos[sj].port_first[key])
+
+    count = len(jobs)
+    preds: list[list[tuple[int, int]]] = [[] for _ in range(count)]
+    succs: list[list[tuple[int, int]]] = [[] for _ in range(count)]
+    for (src_j, dst_j), delay in edges.items():
+        preds[dst_j].append((src_j, delay))
+        succs[src_j].append((dst_j, delay))
+    # priority: longest path to the end of the region including the job's tail
+    prio = [0] * count
+    for job in reversed(_topo(count, succs)):
+        best = infos[job].tail
+        for nxt_j, delay in succs[job]:
+            best = max(best, delay + prio[nxt_j])
+        prio[job] = best
+    return _Problem(jobs, infos, preds, succs, carried, prio)
+
+
+def _topo(n: int, succs: Sequence[Sequence[tuple[int, int]]]) -> list[int]:
+    indeg = [0] * n
+    for u in range(n):
+        for v, _ in succs[u]:
+            indeg[v] += 1
+    order = [u for u in range(n) if indeg[u] == 0]
+    i = 0
+    while i < len(order):
+        u = order[i]
+        i += 1
+        for v, _ in succs[u]:
+            indeg[v] -= 1
+            if indeg[v] == 0:
+                order.append(v)
+    if len(order) != n:
+        raise AssertionError("precedence graph has a cycle")
+    return order
+
+
+def _list_schedule(
+    prob: _Problem,
+    *,
+    period: int | None,
+    keep_order: bool,
+    start_at: int = 0,
+    table: LinearTable | None = None,
+) -> list[int] | None:
+    """Place every job; ``None`` if ``period`` is too short for this heuristic.
+
+    With ``period``: jobs must fit in ``[0, period)`` (an inner loop must end
+    before the last slot), reservations are modulo ``period`` and carried
+    deadlines hold.
+    """
+    n = len(prob.jobs)
+    if n == 0:
+        return []
+    infos = prob.infos
+    tab: LinearTable | ModuloTable
+    tab = ModuloTable(period) if period is not None else (table or LinearTable())
+    pos = [-1] * n
+    est = [start_at] * n
+    missing = [len(p) for p in prob.preds]
+    deadline = [INF] * n
+    carried_by_reader: dict[int, list[tuple[int, int]]] = {}
+    if period is not None:
+        for d, r, delta in prob.carried:
+            if d == r:
+                if period < delta:
+                    return None
+                continue
+            carried_by_reader.setdefault(r, []).append((d, delta))
+    ready: list[tuple[int, int]] = []  # (-priority, job)
+    waiting: list[tuple[int, int]] = []  # (est, job)
+    next_in_order = 0
+    for j in range(n):
+        if missing[j] == 0:
+            heapq.heappush(waiting, (est[j], j))
+    t = start_at
+    placed = 0
+    while placed < n:
+        while waiting and waiting[0][0] <= t:
+            _, j = heapq.heappop(waiting)
+            heapq.heappush(ready, (-prob.priority[j], j))
+        chosen = -1
+        if keep_order:
+            j = next_in_order
+            if pos[j] < 0 and missing[j] == 0 and est[j] <= t and _fits(infos[j], t, period, tab):
+                chosen = j
+                ready = [x for x in ready if x[1] != j]
+                heapq.heapify(ready)
+        else:
+            urgent = [x for x in ready if deadline[x[1]] < INF]
+            if urgent:
+                urgent.sort(key=lambda x: (deadline[x[1]], x[0]))
+                for x in urgent:
+                    if _fits(infos[x[1]], t, period, tab):
+                        chosen = x[1]
+                        break
+            if chosen < 0:
+                skipped = []
+                while ready:
+                    x = heapq.heappop(ready)
+                    if _fits(infos[x[1]], t, period, tab):
+                        chosen = x[1]
+                        break
+                    skipped.append(x)
+                for x in skipped:
+                    heapq.heappush(ready, x)
+            else:
+                ready = [x for x in ready if x[1] != chosen]
+                heapq.heapify(ready)
+        if chosen < 0:
+            t += 1
+            if period is not None:
+                if t >= period:
+                    return None
+                if any(deadline[x[1]] < t for x in ready):
+                    return None
+            elif not ready and not waiting:
+                raise AssertionError("scheduler stalled")
+            if not ready and waiting and waiting[0][0] > t:
+                t = waiting[0][0]
+            continue
+        j = chosen
+        info = infos[j]
+        if period is not None and (t > deadline[j] or t + info.length > period):
+            return None
+        if period is not None and info.length > 1 and t + info.length > period - 1:
+            return None
+        pos[j] = t
+        tab.place(t, info.writes)
+        placed += 1
+        next_in_order = j + 1
+        for d, delta in carried_by_reader.get(j, []):
+            deadline[d] = min(deadline[d], t + (period or 0) - delta)
+        for v, d in prob.succs[j]:
+            est[v] = max(est[v], t + d)
+            missing[v] -= 1
+            if missing[v] == 0:
+                heapq.heappush(waiting, (est[v], v))
+        t += info.length
+        while waiting and waiting[0][0] <= t:
+            _, w = heapq.heappop(waiting)
+            heapq.heappush(ready, (-prob.priority[w], w))
+    if period is not None:
+        for d, r, delta in prob.carried:
+            if pos[r] + period < pos[d] + delta:
+                return None
+    return pos
+
+
+def _fits(info: JobInfo, t: int, period: int | None, tab: LinearTable | ModuloTable) -> bool:
+    if period is not None and t + info.length > period:
+        return False
+    return tab.can_place(t, info.writes)
+
+
+def _rec_mii(prob: _Problem) -> int:
+    """Largest recurrence: reader -> ... -> producer path plus the carried delta."""
+    best = 0
+    n = len(prob.jobs)
+    order = _topo(n, prob.succs)
+    for d, r, delta in prob.carried:
+        if d == r:
+            best = max(best, delta)
+            continue
+        dist = [-INF] * n
+        dist[r] = 0
+        for u in order:
+            if dist[u] == -INF:
+                continue
+            for v, w in prob.succs[u]:
+                dist[v] = max(dist[v], dist[u] + w)
+        if dist[d] > -INF:
+            best = max(best, dist[d] + delta)
+    return best
+
+
+def _span_bound(prob: _Problem) -> int:
+    n = len(prob.jobs)
+    head = [0] * n
+    best = 0
+    for u in _topo(n, prob.succs):
+        extra = 1 if prob.infos[u].length > 1 else 0
+        best = max(best, head[u] + prob.infos[u].length + extra)
+        for v, w in prob.succs[u]:
+            head[v] = max(head[v], head[u] + w)
+    return best
+
+
+def _schedule_body(ctx: _Ctx, region: Region, keep_order: bool) -> LoopSchedule:
+    prob = _region_problem(ctx, region)
+    res_mii = sum(i.length for i in prob.infos)
+    rec_mii = _rec_mii(prob)
+    lo = max(1, res_mii, rec_mii, _span_bound(prob))
+    # a period that surely works: a linear schedule, then stretch the period
+    linear = _list_schedule(prob, period=None, keep_order=keep_order)
+    assert linear is not None
+    hi = max(
+        [lo]
+        + [
+            p + i.length + (1 if i.length > 1 else 0)
+            for p, i in zip(linear, prob.infos, strict=True)
+        ]
+        + [linear[d] + delta - linear[r] for d, r, delta in prob.carried]
+    )
+    pos: list[int] | None = None
+    period = hi
+    tries = list(range(lo, min(hi, lo + 24)))
+    for b in tries:
+        pos = _list_schedule(prob, period=b, keep_order=keep_order)
+        if pos is not None:
+            period = b
+            break
+    if pos is None:
+        # the heuristic failed just above the bound: bisect up to the sure period
+        lo_b = tries[-1] + 1 if tries else lo
+        best: tuple[int, list[int]] | None = None
+        while lo_b <= hi:
+            mid = (lo_b + hi) // 2
+            cand = _list_schedule(prob, period=mid, keep_order=keep_order)
+            if cand is not None:
+                best = (mid, cand)
+                hi = mid - 1
+            else:
+                lo_b = mid + 1
+        if best is None:
+            period = max(hi, lo)
+            while pos is None:
+                pos = _list_schedule(prob, period=period, keep_order=keep_order)
+                if pos is None:
+                    period += 1
+        else:
+            period, pos = best
+    assert pos is not None
+    stmt = region.stmt
+    assert stmt is not None
+    count = stmt.count
+    info = _loop_info(region, prob, pos, period, count)
+    addr_len = period - sum(
+        ctx.loops[j.body.id].length - ctx.loops[j.body.id].addr_len
+        for j in prob.jobs
+        if j.body is not None
+    )
+    return LoopSchedule(
+        region,
+        period,
+        count,
+        {job.id: p for job, p in zip(prob.jobs, pos, strict=True)},
+        res_mii,
+        rec_mii,
+        addr_len,
+        info,
+    )
+
+
+def _loop_info(region: Region, prob: _Problem, pos: list[int], b: int, count: int) -> JobInfo:
+    last = (count - 1) * b
+    offsets: list[int] = []
+    read_first: dict[int, int] = {}
+    vis_first: dict[int, int] = {}
+    vis_last: dict[int, int] = {}
+    port_first: dict[str, int] = {}
+    port_last: dict[str, int] = {}
+    phi_entry = {phi.id: phi.entry.id for phi in region.phis if phi.entry is not None}
+    tail = count * b
+    for job, p, info in zip(prob.jobs, pos, prob.infos, strict=True):
+        offsets.extend(p + t for t in info.writes.all())
+        tail = max(tail, last + p + info.tail)
+        for vid, off in info.read_first.items():
+            vid = phi_entry.get(vid, vid)
+            read_first[vid] = min(read_first.get(vid, INF), p + off)
+        for vid, off in info.vis_first.items():
+            vis_first[vid] = min(vis_first.get(vid, INF), p + off)
+        for vid, off in info.vis_last.items():
+            vis_last[vid] = max(vis_last.get(vid, -INF), last + p + off)
+        for key, off in info.port_first.items():
+            port_first[key] = min(port_first.get(key, INF), p + off)
+        for key, off in info.port_last.items():
+            port_last[key] = max(port_last.get(key, -INF), last + p + off)
+        del job
+    return JobInfo(
+        length=count * b,
+        writes=WriteUse(b, count, tuple(sorted(offsets))),
+        tail=tail,
+        read_first=read_first,
+        vis_first=vis_first,
+        vis_last=vis_last,
+        port_first=port_first,
+        port_last=port_last,
+    )
+
+
+def _schedule_region_tree(ctx: _Ctx, region: Region, keep_order: bool) -> None:
+    """Schedule every loop inside ``region`` (innermost first) and fill ctx.info."""
+    for node in region.nodes:
+        if node.body is not None:
+            _schedule_region_tree(ctx, node.body, keep_order)
+            ls = _schedule_body(ctx, node.body, keep_order)
+            ctx.loops[node.body.id] = ls
+            ctx.info[node.id] = ls.info
+        else:
+            ctx.info[node.id] = ctx.op_info(node)
+
+
+def schedule(
+    df: Dataflow, target: Target, *, keep_order: bool = False, effort: int = 1
+) -> Schedule:
+    """Schedule a whole single-core program.
+
+    Parameters
+    ----------
+    df:
+        The program's dataflow.
+    keep_order:
+        Issue instructions in program order, only inserting the ``nop``s
+        timing requires (the naive baseline, and hand-timed code).
+    effort:
+        0: one list schedule; 1 (default): randomised restarts scaled to the
+        block size; 2: also an exact solver on small straight-line blocks.
+
+    Raises
+    ------
+    ScheduleError
+        A loop nest too large to schedule.
+    """
+    ctx = _Ctx(df, target)
+    try:
+        _schedule_region_tree(ctx, df.top, keep_order)
+    except OverflowError as exc:
+        raise ScheduleError(str(exc)) from None
+    prob = _region_problem(ctx, df.top)
+    has_loops = any(j.body is not None for j in prob.jobs)
+    if not has_loops:
+        from vtc.compiler.asm import blockadapter
+
+        starts, halt, lb, method, optimal = blockadapter.schedule_straight(
+            prob, keep_order=keep_order, effort=effort
+        )
+    else:
+        placed = _list_schedule(prob, period=None, keep_order=keep_order)
+        assert placed is not None
+        starts = placed
+        halt = max((p + i.length for p, i in zip(starts, prob.infos, strict=True)), default=0)
+        lb = _top_bound(ctx, prob)
+        method, optimal = "list", False
+    cycles = max(
+        [halt + 1] + [p + i.tail for p, i in zip(starts, prob.infos, strict=True)],
+    )
+    lb = min(lb, cycles)
+    return Schedule(
+        top={job.id: p for job, p in zip(prob.jobs, starts, strict=True)},
+        loops=ctx.loops,
+        halt=halt,
+        cycles=cycles,
+        lower_bound=lb,
+        method=method,
+        optimal=optimal or lb == cycles,
+    )
+
+
+def _top_bound(ctx: _Ctx, prob: _Problem) -> int:
+    """A lower bound on cycles of a top level with loops.
+
+    Each loop counts ``count * max(ResMII, RecMII)`` slots; the bound is the
+    larger of the issue bound (all slots plus ``halt``) and the critical path.
+    """
+    n = len(prob.jobs)
+    length = []
+    for job, info in zip(prob.jobs, prob.infos, strict=True):
+        if job.body is not None:
+            ls = ctx.loops[job.body.id]
+            length.append(ls.count * max(1, ls.res_mii, ls.rec_mii))
+        else:
+            length.append(info.length)
+    issue = sum(length) + 1
+    head = [0] * n
+    crit = 0
+    for u in _topo(n, prob.succs):
+        info = prob.infos[u]
+        crit = max(crit, head[u] + max(length[u] + 1, info.tail - info.length + length[u]))
+        for v, w in prob.succs[u]:
+            shrink = info.length - length[u]
+            head[v] = max(head[v], head[u] + w - shrink)
+    return max(issue, crit)

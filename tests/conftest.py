@@ -1,0 +1,50 @@
+"""Shared pytest configuration: golden files and the shared test data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite golden files under tests/golden/ instead of comparing",
+    )
+
+
+class Golden:
+    """Compare text with a golden file, or rewrite it under --update-golden."""
+
+    def __init__(self, update: bool) -> None:
+        self.update = update
+        self.dir = ROOT / "tests" / "golden"
+
+    def check(self, name: str, text: str) -> None:
+        path = self.dir / name
+        if self.update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            return
+        assert path.exists(), f"golden file {name} missing: run pytest --update-golden"
+        expected = path.read_text()
+        assert text == expected, f"{name} differs from its golden file (pytest --update-golden)"
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    return Golden(bool(request.config.getoption("--update-golden")))
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The shared test data folder; skips the test when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared test data not found at {SHARED_DATA}")
+    return SHARED_DATA

@@ -1,0 +1,34 @@
+"""Architecture rules: the core never imports the GUI, the oracles never the compiler."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+
+
+def _imports(folder: Path) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for path in folder.rglob("*.py"):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module)
+        found[str(path.relative_to(ROOT))] = names
+    return found
+
+
+def test_core_never_imports_qt_or_the_app() -> None:
+    for folder in ("compiler", "blocks", "resources"):
+        for path, names in _imports(ROOT / folder).items():
+            bad = {n for n in names if n.startswith(("PySide6", "vtc.app", "pyqtgraph"))}
+            assert not bad, f"{path} imports {sorted(bad)}"
+
+
+def test_simulator_never_imports_the_assembler() -> None:
+    for path, names in _imports(ROOT / "compiler" / "sim").items():
+        bad = {n for n in names if n.startswith("vtc.compiler.asm")}
+        assert not bad, f"{path} imports {sorted(bad)}"
