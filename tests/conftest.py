@@ -5,6 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import Phase, settings
+
+# `pytest --hypothesis-profile=explore`: more examples, no shrinking (to hunt
+# for bugs fast; shrink a failure afterwards with the default profile).
+settings.register_profile(
+    "explore", phases=[Phase.explicit, Phase.generate], max_examples=400, deadline=None
+)
 
 ROOT = Path(__file__).parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -63,17 +63,18 @@ def report(asm: Assembly) -> dict[str, Any]:
     loops = []
     for region_id, (start, end) in sorted(asm.loop_addresses.items(), key=lambda kv: kv[1]):
         ls = sched.loops[region_id]
-        loops.append(
-            {
-                "start": start,
-                "end": end,
-                "count": ls.count,
-                "ii": ls.period,
-                "res_mii": ls.res_mii,
-                "rec_mii": ls.rec_mii,
-                "cycles": ls.length,
-            }
-        )
+        entry: dict[str, Any] = {
+            "start": start,
+            "end": end,
+            "count": ls.count,
+            "ii": ls.period,
+            "res_mii": ls.res_mii,
+            "rec_mii": ls.rec_mii,
+            "cycles": ls.length,
+        }
+        if region_id in asm.allocation.loops:
+            entry["local_cells"], entry["local_max_live"] = asm.allocation.loops[region_id]
+        loops.append(entry)
     return {
         "name": asm.name,
         "target": t.name,

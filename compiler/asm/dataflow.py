@@ -21,6 +21,7 @@ inside them), so regions are scheduled innermost first.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -105,6 +106,7 @@ class Dataflow:
     """The dataflow of a resolved program.
 
     ``pairs`` lists web pairs ``(prev, next)`` (see the module docstring);
+    ``webs`` lists the values that share one cell, in program order;
     ``port_order`` lists, per port key (``"in3"``, ``"out0"``), the op nodes
     using it in program order; ``final`` maps each state to its final value.
     """
@@ -117,6 +119,7 @@ class Dataflow:
     states: dict[str, Value]
     final: dict[str, Value]
     regions: list[Region]
+    webs: list[list[Value]] = field(default_factory=list)
 
 
 class _Builder:
@@ -130,6 +133,7 @@ class _Builder:
         self.nodes = 0
         self.consts: dict[str, Value] = {}
         self.states: dict[str, Value] = {}
+        self.webs: list[list[Value]] = []
 
     def value(self, name: str, kind: str, producer: Node | None = None) -> Value:
         v = Value(len(self.values), name, kind, producer)
@@ -208,6 +212,44 @@ class _Builder:
             if name in inner.own:
                 env.assign(name, inner.own[name])
 
+    def order_webs(self) -> None:
+        """Pair every two values that end up in one cell and follow each other.
+
+        The pairs recorded so far tie values into webs transitively (a state's
+        home may also hold a ``cmov`` result and a loop's carried value), so a
+        web can hold values that no recorded pair orders. Values are created in
+        program order, so sorting a web's members by id gives the order in
+        which they take the cell; each member must be read before the next one
+        lands. A phi is not a write, so nothing is paired *into* a phi.
+        """
+        parent = list(range(len(self.values)))
+
+        def find(x: int) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for a, b in self.pairs:
+            ra, rb = find(a.id), find(b.id)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+        webs: dict[int, list[Value]] = {}
+        for a, b in self.pairs:
+            for v in (a, b):
+                webs.setdefault(find(v.id), [])
+        for v in self.values:
+            root = find(v.id)
+            if root in webs:
+                webs[root].append(v)
+        known = {(a.id, b.id) for a, b in self.pairs}
+        self.webs = [m for m in webs.values() if len(m) > 1]
+        for members in webs.values():
+            for prev, nxt in itertools.pairwise(members):
+                if nxt.kind != "phi" and (prev.id, nxt.id) not in known:
+                    self.pairs.append((prev, nxt))
+                    known.add((prev.id, nxt.id))
+
     def build(self) -> Dataflow:
         r = self.resolved
         top = self.region(None, None)
@@ -228,8 +270,9 @@ class _Builder:
             if fin is not init:
                 self.pairs.append((init, fin))
         VtcErrors.raise_if_any(self.errors)
+        self.order_webs()
         return Dataflow(top, self.values, self.pairs, self.port_order, self.consts,
-                        self.states, final, self.regions)  # fmt: skip
+                        self.states, final, self.regions, self.webs)  # fmt: skip
 
 
 class _Env:
@@ -273,7 +316,7 @@ def _written(stmts: tuple[Op | LoopStmt, ...]) -> Iterator[str]:
 
 
 def build_dataflow(resolved: Resolved) -> Dataflow:
-    """Values, web pairs and port order of a resolved program.
+    """Values, web pairs, webs and port order of a resolved program.
 
     Raises
     ------

@@ -19,7 +19,7 @@ one cycle: for straight-line code, the maximum number of live values.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vtc.compiler.asm.dataflow import Dataflow, Node, Region, Value
 from vtc.compiler.asm.resolve import Resolved
@@ -33,10 +33,20 @@ __all__ = ["Allocation", "layout"]
 
 @dataclass(frozen=True)
 class Allocation:
-    """Result of cell allocation: cells used and the live-value bound beside them."""
+    """Result of cell allocation: cells used and the live-value bound beside them.
+
+    ``loops`` maps each innermost loop region id to ``(local_cells,
+    local_max_live)``: the cells given to values that live within one
+    iteration, and the largest number of those alive in one cycle of the body
+    (the bound those cells are compared with).
+    """
 
     cells: int
     max_live: int
+    loops: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
+_NOP = MInstr("nop")
 
 
 class _UnionFind:
@@ -90,6 +100,7 @@ def _allocate(
     uf = _UnionFind(len(df.values))
     for a, b in df.pairs:
         uf.union(a.id, b.id)
+    loop_stats = _share_loop_locals(df, sched, lat, uf)
     whole = -1
     start: dict[int, int] = {}
     end: dict[int, int] = {}
@@ -147,7 +158,65 @@ def _allocate(
         heapq.heappush(busy, (end[g], c))
         max_live = max(max_live, len(busy))
     cells = {v.id: cell_of_group[uf.find(v.id)] for v in df.values}
-    return cells, Allocation(next_cell, max_live)
+    return cells, Allocation(next_cell, max_live, loop_stats)
+
+
+def _share_loop_locals(
+    df: Dataflow, sched: Schedule, lat: dict[str, int], uf: _UnionFind
+) -> dict[int, tuple[int, int]]:
+    """Let values local to one iteration of an innermost loop share cells.
+
+    A value made in an innermost loop body, read only there and tied to no
+    other value by a web is alive from ``p + lat`` to its last read, less than
+    one period later. Taken modulo the period these lifetimes are arcs on a
+    circle; values whose arcs are disjoint never hold their cell at the same
+    time in any iteration, so they are merged (first fit by arc start) into
+    one allocation group. Returns, per loop, the cells used and the largest
+    number of arcs covering one cycle (the live-value bound).
+    """
+    webbed = {v.id for pair in df.pairs for v in pair}
+    stats: dict[int, tuple[int, int]] = {}
+    for region in df.regions:
+        if region.stmt is None or any(n.body is not None for n in region.nodes):
+            continue
+        ls = sched.loops[region.id]
+        period = ls.period
+        arcs: list[tuple[int, int, int]] = []  # (start mod period, length, value id)
+        for node in region.nodes:
+            op = node.op
+            assert op is not None
+            for v in node.defs:
+                if v.id in webbed or any(r.region is not region for r in v.readers):
+                    continue
+                vis = ls.pos[node.id] + lat[op.mnemonic]
+                last = max((ls.pos[r.id] for r in v.readers), default=vis)
+                arcs.append((vis % period, last - vis + 1, v.id))
+        if not arcs:
+            continue
+        arcs.sort()
+        cells: list[tuple[int, list[tuple[int, int]]]] = []  # (first value id, its arcs)
+        for start, length, vid in arcs:
+            for owner, taken in cells:
+                if not any(_arcs_meet(start, length, s2, l2, period) for s2, l2 in taken):
+                    taken.append((start, length))
+                    uf.union(owner, vid)
+                    break
+            else:
+                cells.append((vid, [(start, length)]))
+        cover = [0] * period
+        for start, length, _ in arcs:
+            for k in range(min(length, period)):
+                cover[(start + k) % period] += 1
+        stats[region.id] = (len(cells), max(cover))
+    return stats
+
+
+def _arcs_meet(s1: int, l1: int, s2: int, l2: int, period: int) -> bool:
+    """Whether two arcs ``[s, s + l)`` on a circle of ``period`` cycles share a cycle."""
+    if l1 >= period or l2 >= period:
+        return True
+    d = (s2 - s1) % period
+    return d < l1 or (period - d) < l2
 
 
 def layout(
@@ -179,7 +248,7 @@ def layout(
     loops: list[LoopSpec] = []
     loop_addr: dict[int, tuple[int, int]] = {}
 
-    def emit(node: Node) -> None:
+    def emit(node: Node, stage: int = 0) -> None:
         op = node.op
         assert op is not None
         info = lookup(op.mnemonic)
@@ -187,22 +256,54 @@ def layout(
         form = info.form
         uses = [cells[v.id] for v in node.uses]
         dest = cells[node.defs[0].id] if node.defs else 0
+        o, st = op.index, stage
         if form is Form.NONE:
-            slots.append(MInstr(op.mnemonic, origin=op.index))
+            slots.append(MInstr(op.mnemonic, origin=o, stage=st))
         elif form is Form.IN:
-            slots.append(MInstr("in", d=dest, a=op.port or 0, origin=op.index))
+            slots.append(MInstr("in", d=dest, a=op.port or 0, origin=o, stage=st))
         elif form is Form.OUT:
-            slots.append(MInstr("out", d=op.port or 0, a=uses[0], origin=op.index))
+            slots.append(MInstr("out", d=op.port or 0, a=uses[0], origin=o, stage=st))
         elif form is Form.DA:
-            slots.append(MInstr(op.mnemonic, d=dest, a=uses[0], origin=op.index))
+            slots.append(MInstr(op.mnemonic, d=dest, a=uses[0], origin=o, stage=st))
         else:  # DAB, DAC: (cmov's old d is uses[2], the same cell as dest)
-            slots.append(MInstr(op.mnemonic, d=dest, a=uses[0], b=uses[1], origin=op.index))
+            slots.append(MInstr(op.mnemonic, d=dest, a=uses[0], b=uses[1], origin=o, stage=st))
 
     def nops(k: int) -> None:
-        slots.extend(MInstr("nop") for _ in range(k))
+        if k > 0:
+            slots.extend([_NOP] * k)
+
+    def pipelined(region: Region) -> None:
+        """Prologue, kernel loop and epilogue of a software-pipelined loop."""
+        ls = sched.loops[region.id]
+        ii, n, stages = ls.period, ls.count, ls.stages
+        at_slot: dict[int, tuple[Node, int]] = {}
+        for node in region.nodes:
+            t = ls.pos[node.id]
+            at_slot[t % ii] = (node, t // ii)
+
+        def block(b: int) -> None:
+            for q in range(ii):
+                entry = at_slot.get(q)
+                if entry is not None and 0 <= b - entry[1] < n:
+                    emit(entry[0], entry[1])
+                else:
+                    nops(1)
+
+        for b in range(stages - 1):
+            block(b)
+        start = len(slots)
+        block(stages - 1)
+        end = len(slots) - 1
+        loops.append(LoopSpec(start, end, n - stages + 1))
+        loop_addr[region.id] = (start, end)
+        for b in range(n, n + stages - 1):
+            block(b)
 
     def body(region: Region) -> None:
         ls = sched.loops[region.id]
+        if ls.stages > 1:
+            pipelined(region)
+            return
         start = len(slots)
         t = 0
         for node in sorted(region.nodes, key=lambda n: ls.pos[n.id]):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -56,7 +57,14 @@ class JobInfo:
 class LoopSchedule:
     """The schedule of one loop body.
 
-    ``pos`` gives each direct job's slot in the body (0 <= pos < ``period``).
+    ``pos`` gives each direct job's issue time in iteration 0, relative to the
+    loop's start. With ``stages == 1`` every job issues inside its iteration's
+    ``period`` slots (``0 <= pos < period``) and the loop is one hardware loop
+    of ``count`` iterations. With ``stages > 1`` the loop is software
+    pipelined: iteration ``k`` issues job ``j`` at ``k * period + pos[j]``
+    (stage ``pos[j] // period``), laid out as a prologue of ``stages - 1``
+    blocks of ``period`` slots, a kernel hardware loop of
+    ``count - stages + 1`` iterations and an epilogue of ``stages - 1`` blocks.
     """
 
     region: Region
@@ -67,10 +75,12 @@ class LoopSchedule:
     rec_mii: int
     addr_len: int
     info: JobInfo
+    stages: int = 1
 
     @property
     def length(self) -> int:
-        return self.count * self.period
+        """Cycles from the loop's first issue slot to the slot after its last."""
+        return (self.count + self.stages - 1) * self.period
 
 
 @dataclass
@@ -115,9 +125,10 @@ def _inside(region: Region, inner: Region) -> bool:
 class _Ctx:
     """Program-wide facts shared by the region schedulers."""
 
-    def __init__(self, df: Dataflow, target: Target) -> None:
+    def __init__(self, df: Dataflow, target: Target, pipeline: bool = True) -> None:
         self.df = df
         self.target = target
+        self.pipeline = pipeline
         self.lat = {op.mnemonic: target.latency_of(op.mnemonic) for op in ISA}
         self.info: dict[int, JobInfo] = {}  # node id -> info
         self.loops: dict[int, LoopSchedule] = {}
@@ -153,11 +164,16 @@ class _Ctx:
 
 
 def _pair_region(prev: Value, nxt: Value) -> Region:
-    """Innermost region containing ``nxt``'s producer and every reader of ``prev``."""
+    """Innermost region holding ``nxt``'s producer, ``prev``'s producer and its readers."""
     assert nxt.producer is not None
     region = nxt.producer.region
-    for r in prev.readers:
-        while not _inside(region, r.region):
+    places = [r.region for r in prev.readers]
+    if prev.producer is not None:
+        places.append(prev.producer.region)
+    if prev.loop is not None:
+        places.append(prev.loop)
+    for place in places:
+        while not _inside(region, place):
             assert region.parent is not None
             region = region.parent
     return region
@@ -223,6 +239,25 @@ def _region_problem(ctx: _Ctx, region: Region) -> _Problem:
             q = rep(reader)
             assert q is not None
             carried.append((d, q, infos[d].vis_last[phi.back.id] - infos[q].read_first[phi.id]))
+    # a web rewritten in every iteration without a phi: the last value of
+    # iteration k is read, and lands, before the first of iteration k+1 lands
+    if region.stmt is not None:
+        for web in ctx.df.webs:
+            if any(v.kind == "phi" and v.loop is region for v in web):
+                continue
+            inside = [v for v in web if v.producer is not None and _inside(region, v.producer.region)]
+            if len(inside) < 2:
+                continue
+            first, last = inside[0], inside[-1]
+            assert first.producer is not None and last.producer is not None
+            fj, lj = rep(first.producer), rep(last.producer)
+            assert fj is not None and lj is not None
+            lands = infos[fj].vis_first[first.id]
+            carried.append((lj, fj, infos[lj].vis_last[last.id] + 1 - lands))
+            for reader in last.readers:
+                rj = rep(reader)
+                if rj is not None:
+                    carried.append((rj, fj, infos[rj].length - lands))
     # web rules: the old value is read before the new one lands in the cell
     for prev, nxt, producer in ctx.pairs_by_region.get(region.id, []):
         dj = rep(producer)
@@ -480,8 +515,13 @@ def _schedule_body(ctx: _Ctx, region: Region, keep_order: bool) -> LoopSchedule:
     stmt = region.stmt
     assert stmt is not None
     count = stmt.count
-    info = _loop_info(region, prob, pos, period, count)
-    addr_len = period - sum(
+    stages = 1
+    if ctx.pipeline and not keep_order and all(j.body is None for j in prob.jobs):
+        piped = _pipeline(ctx, region, prob, max(1, res_mii, rec_mii), period, count)
+        if piped is not None:
+            period, pos, stages = piped
+    info = _loop_info(region, prob, pos, period, count, stages)
+    addr_len = (2 * stages - 1) * period - sum(
         ctx.loops[j.body.id].length - ctx.loops[j.body.id].addr_len
         for j in prob.jobs
         if j.body is not None
@@ -495,10 +535,166 @@ def _schedule_body(ctx: _Ctx, region: Region, keep_order: bool) -> LoopSchedule:
         rec_mii,
         addr_len,
         info,
+        stages,
     )
 
 
-def _loop_info(region: Region, prob: _Problem, pos: list[int], b: int, count: int) -> JobInfo:
+def _pipeline(
+    ctx: _Ctx, region: Region, prob: _Problem, mii: int, flat_period: int, count: int
+) -> tuple[int, list[int], int] | None:
+    """A software-pipelined schedule of an innermost loop, if it is faster.
+
+    Tries initiation intervals from ``mii`` up to (not including) the plain
+    period; returns ``(ii, times, stages)`` for the first that works and
+    whose loop, prologue and epilogue included, takes fewer cycles than
+    ``count`` plain iterations, else ``None``.
+    """
+    lifetimes = _lifetime_pairs(ctx, region, prob)
+    rnd = random.Random(len(prob.jobs) * 7919 + mii)
+    tries = max(4, min(48, 3000 // max(1, len(prob.jobs))))
+    for ii in range(mii, flat_period):
+        times = _modulo_try(prob, ii, lifetimes, prob.priority)
+        for _ in range(tries):
+            if times is not None:
+                break
+            # randomised restarts: perturbed priorities break the greedy's ties
+            noisy = [p + rnd.uniform(0, ii) for p in prob.priority]
+            times = _modulo_try(prob, ii, lifetimes, noisy)
+        if times is None:
+            continue
+        stages = max(times) // ii + 1
+        if stages == 1 or count < stages:
+            return None if stages > 1 else (ii, times, 1)
+        if (count + stages - 1) * ii < count * flat_period:
+            return ii, times, stages
+        return None
+    return None
+
+
+def _lifetime_pairs(ctx: _Ctx, region: Region, prob: _Problem) -> list[list[tuple[int, int]]]:
+    """For each job, ``(reader job, latency)`` of every same-iteration read of its result.
+
+    A result must be read before the next iteration's result of the same job
+    lands in its cell: ``t[reader] <= t[job] + latency + ii - 1``.
+    """
+    index = {n.id: i for i, n in enumerate(prob.jobs)}
+    out: list[list[tuple[int, int]]] = [[] for _ in prob.jobs]
+    for i, job in enumerate(prob.jobs):
+        assert job.op is not None
+        lat = ctx.lat[job.op.mnemonic]
+        for v in job.defs:
+            for r in v.readers:
+                if r.region is region and r.id in index and index[r.id] != i:
+                    out[i].append((index[r.id], lat))
+    return out
+
+
+def _modulo_try(
+    prob: _Problem,
+    ii: int,
+    lifetimes: list[list[tuple[int, int]]],
+    priority: Sequence[float],
+) -> list[int] | None:
+    """:func:`_modulo_place` with iterative repair.
+
+    When a job misses a deadline set by another job (a loop-carried value
+    needed by the next iteration, or a result the next iteration
+    overwrites), the job that set the deadline is made to start later by the
+    miss and placement starts again, a bounded number of times.
+    """
+    min_start = [0] * len(prob.jobs)
+    for _ in range(2 * len(prob.jobs) + 4):
+        result = _modulo_place(prob, ii, lifetimes, priority, min_start)
+        if isinstance(result, list):
+            return result
+        if result is None:
+            return None
+        job, amount = result
+        if min_start[job] > 4 * ii * len(prob.jobs):
+            return None
+        min_start[job] += amount
+    return None
+
+
+def _modulo_place(
+    prob: _Problem,
+    ii: int,
+    lifetimes: list[list[tuple[int, int]]],
+    priority: Sequence[float],
+    min_start: Sequence[int],
+) -> list[int] | tuple[int, int] | None:
+    """Operation-driven modulo scheduling for one initiation interval.
+
+    Jobs are placed by priority as soon as their predecessors are placed, each
+    at the earliest time (within ``ii`` tries) whose issue slot and write-port
+    slot are free modulo ``ii`` and which meets its deadlines: loop-carried
+    values visible before the next iteration reads them, results read before
+    the next iteration overwrites them, and the uses of one port inside one
+    ``ii`` window (so the port order holds across iterations).
+    """
+    n = len(prob.jobs)
+    infos = prob.infos
+    issue: set[int] = set()
+    writes = ModuloTable(ii)
+    times = [-1] * n
+    est = list(min_start)
+    deadline = [INF] * n
+    setter = [-1] * n  # the job whose placement set the deadline
+    missing = [len(p) for p in prob.preds]
+    carried: dict[int, list[tuple[int, int]]] = {}
+    for d, r, delta in prob.carried:
+        if d == r:
+            if ii < delta:
+                return None
+            continue
+        carried.setdefault(r, []).append((d, delta))
+    ports: dict[str, list[int]] = {}
+    for j, info in enumerate(infos):
+        for key in info.port_first:
+            ports.setdefault(key, []).append(j)
+    port_first: dict[str, int] = {}
+    ready = [(-priority[j], j) for j in range(n) if missing[j] == 0]
+    heapq.heapify(ready)
+    while ready:
+        _, j = heapq.heappop(ready)
+        info = infos[j]
+        lo = est[j]
+        for key in info.port_first:
+            if key in port_first:
+                deadline[j] = min(deadline[j], port_first[key] + ii - 1)
+        hi = min(lo + ii - 1, deadline[j])
+        t = lo
+        while t <= hi and (t % ii in issue or not writes.can_place(t, info.writes)):
+            t += 1
+        if t > hi:
+            if setter[j] >= 0 and lo <= lo + ii - 1:
+                return setter[j], max(1, min(t, lo + ii - 1) - deadline[j])
+            return None
+        times[j] = t
+        issue.add(t % ii)
+        writes.place(t, info.writes)
+        for key in info.port_first:
+            port_first.setdefault(key, t)
+        for d, delta in carried.get(j, []):
+            if t + ii - delta < deadline[d]:
+                deadline[d], setter[d] = t + ii - delta, j
+        for r, lat in lifetimes[j]:
+            if t + lat + ii - 1 < deadline[r]:
+                deadline[r], setter[r] = t + lat + ii - 1, j
+        for v, d in prob.succs[j]:
+            est[v] = max(est[v], t + d)
+            missing[v] -= 1
+            if missing[v] == 0:
+                heapq.heappush(ready, (-priority[v], v))
+    for d, r, delta in prob.carried:
+        if times[r] + ii < times[d] + delta:
+            return None
+    return times
+
+
+def _loop_info(
+    region: Region, prob: _Problem, pos: list[int], b: int, count: int, stages: int = 1
+) -> JobInfo:
     last = (count - 1) * b
     offsets: list[int] = []
     read_first: dict[int, int] = {}
@@ -507,7 +703,8 @@ def _loop_info(region: Region, prob: _Problem, pos: list[int], b: int, count: in
     port_first: dict[str, int] = {}
     port_last: dict[str, int] = {}
     phi_entry = {phi.id: phi.entry.id for phi in region.phis if phi.entry is not None}
-    tail = count * b
+    length = (count + stages - 1) * b
+    tail = length
     for job, p, info in zip(prob.jobs, pos, prob.infos, strict=True):
         offsets.extend(p + t for t in info.writes.all())
         tail = max(tail, last + p + info.tail)
@@ -524,7 +721,7 @@ def _loop_info(region: Region, prob: _Problem, pos: list[int], b: int, count: in
             port_last[key] = max(port_last.get(key, -INF), last + p + off)
         del job
     return JobInfo(
-        length=count * b,
+        length=length,
         writes=WriteUse(b, count, tuple(sorted(offsets))),
         tail=tail,
         read_first=read_first,
@@ -548,7 +745,12 @@ def _schedule_region_tree(ctx: _Ctx, region: Region, keep_order: bool) -> None:
 
 
 def schedule(
-    df: Dataflow, target: Target, *, keep_order: bool = False, effort: int = 1
+    df: Dataflow,
+    target: Target,
+    *,
+    keep_order: bool = False,
+    effort: int = 1,
+    pipeline: bool = False,
 ) -> Schedule:
     """Schedule a whole single-core program.
 
@@ -562,13 +764,15 @@ def schedule(
     effort:
         0: one list schedule; 1 (default): randomised restarts scaled to the
         block size; 2: also an exact solver on small straight-line blocks.
+    pipeline:
+        Software-pipeline innermost loops where that is faster.
 
     Raises
     ------
     ScheduleError
         A loop nest too large to schedule.
     """
-    ctx = _Ctx(df, target)
+    ctx = _Ctx(df, target, pipeline)
     try:
         _schedule_region_tree(ctx, df.top, keep_order)
     except OverflowError as exc:

@@ -60,6 +60,11 @@ class MInstr:
     origin:
         ``Instr.index`` of the source instruction, ``None`` for a ``nop`` the
         assembler inserted. Not encoded (the image does not keep it).
+    stage:
+        For a slot of a software-pipelined loop (prologue, kernel or
+        epilogue): the stage of its instruction, i.e. in block ``b`` of the
+        pipelined loop it executes source iteration ``b - stage``. 0 elsewhere.
+        Not encoded.
     """
 
     mnemonic: str
@@ -70,6 +75,7 @@ class MInstr:
     a_shared: bool = False
     b_shared: bool = False
     origin: int | None = field(default=None, compare=False)
+    stage: int = field(default=0, compare=False)
 
     @property
     def info(self) -> OpInfo:
