@@ -109,11 +109,15 @@ def main() -> int:
         "plain_interpreter_instructions_per_s": round(slots * runs / plain_t),
         "sim_goal_instructions_per_s": 1_000_000,
     }
-    print(f"assembler: {figures['assembler_lines_per_s']:>10,} lines/s end to end "
-          f"(goal 20,000; plain tokenizer {figures['plain_tokenizer_lines_per_s']:,} lines/s)")
-    print(f"simulator: {figures['sim_instructions_per_s']:>10,} instructions/s cycle-accurate "
-          f"(goal 1,000,000; plain untimed interpreter "
-          f"{figures['plain_interpreter_instructions_per_s']:,}/s)")
+    print(
+        f"assembler: {figures['assembler_lines_per_s']:>10,} lines/s end to end "
+        f"(goal 20,000; plain tokenizer {figures['plain_tokenizer_lines_per_s']:,} lines/s)"
+    )
+    print(
+        f"simulator: {figures['sim_instructions_per_s']:>10,} instructions/s cycle-accurate "
+        f"(goal 1,000,000; plain untimed interpreter "
+        f"{figures['plain_interpreter_instructions_per_s']:,}/s)"
+    )
     out = HERE / "results" / "throughput.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")

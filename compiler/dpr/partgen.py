@@ -1,0 +1,195 @@
+"""Write vtc device descriptions from prjxray part files (a developer tool).
+
+prjxray-db describes each part's configuration layout in a ``part.yaml``
+(CC0-1.0): per global clock region half, per row, per configuration bus
+(``CLB_IO_CLK``, ``BLOCK_RAM``), the frame count of every column. This tool
+reads that file with a minimal line parser (the runtime never needs YAML)
+and writes the project's compact TOML description::
+
+    python -m vtc.compiler.dpr.partgen PART.yaml --name xc7z020 \\
+        --part xc7z020=0x03727093 -o resources/devices/xc7z020.toml
+
+or, for every device vtc ships (the table :data:`SHIPPED`)::
+
+    python -m vtc.compiler.dpr.partgen PARTS_DIR --all resources/devices
+
+The test suite regenerates every shipped description from the part files and
+checks it is current.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from vtc.compiler.files import read_text, write_text_atomic
+
+__all__ = [
+    "SHIPPED",
+    "ShippedDevice",
+    "compress_columns",
+    "parse_part_yaml",
+    "render_device",
+    "x_split_column",
+]
+
+_BLOCKS = {"CLB_IO_CLK": 0, "BLOCK_RAM": 1, "CFG_CLB": 2}
+
+
+class ShippedDevice(NamedTuple):
+    """One device file vtc ships and the prjxray part file it comes from."""
+
+    name: str
+    description: str
+    parts: dict[str, int]
+    source: str  # path in prjxray-db
+    part_file: str  # file name in the data folder's parts/
+
+
+#: The device descriptions in ``vtc/resources/devices``. xc7a50t shares the
+#: xc7a35t die and layout (checked on the prjxray configuration_test files).
+SHIPPED = (
+    ShippedDevice(
+        "xc7a35t",
+        "Artix-7 XC7A35T and XC7A50T (same die)",
+        {"xc7a35t": 0x0362D093, "xc7a50t": 0x0362C093},
+        "artix7/xc7a35tcsg324-1/part.yaml",
+        "xc7a35tcsg324-1.part.yaml",
+    ),
+    ShippedDevice(
+        "xc7z010",
+        "Zynq-7000 XC7Z010",
+        {"xc7z010": 0x03722093},
+        "zynq7/xc7z010clg400-1/part.yaml",
+        "xc7z010clg400-1.part.yaml",
+    ),
+    ShippedDevice(
+        "xc7z020",
+        "Zynq-7000 XC7Z020",
+        {"xc7z020": 0x03727093},
+        "zynq7/xc7z020clg400-1/part.yaml",
+        "xc7z020clg400-1.part.yaml",
+    ),
+)
+
+
+def parse_part_yaml(text: str) -> tuple[int, list[tuple[str, str, int, list[int]]]]:
+    """``(idcode, [(bus, half, row, frame counts), ...])`` from a prjxray part file."""
+    idcode = -1
+    rows: list[tuple[str, str, int, list[int]]] = []
+    half = ""
+    row = -1
+    current: list[int] | None = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if m := re.match(r"idcode:\s*(0x[0-9a-fA-F]+|\d+)", stripped):
+            idcode = int(m.group(1), 0)
+        elif indent == 2 and stripped.endswith("global_clock_region>"):
+            half = stripped.split(":")[0]
+        elif indent == 6 and stripped.endswith("/row>"):
+            row = int(stripped.split(":")[0])
+        elif indent == 10 and "configuration_bus>" in stripped:
+            current = []
+            rows.append((stripped.split(":")[0], half, row, current))
+        elif stripped.startswith("frame_count:") and current is not None:
+            current.append(int(stripped.split(":")[1]))
+    if idcode < 0 or not rows:
+        raise ValueError("not a prjxray part file (no idcode or no configuration buses)")
+    return idcode, rows
+
+
+def compress_columns(counts: Sequence[int]) -> str:
+    """Run-length text of a column list.
+
+    >>> compress_columns([42, 30, 36, 36, 36, 28])
+    '42 30 36*3 28'
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(counts):
+        j = i
+        while j < len(counts) and counts[j] == counts[i]:
+            j += 1
+        out.append(f"{counts[i]}*{j - i}" if j - i > 1 else str(counts[i]))
+        i = j
+    return " ".join(out)
+
+
+def x_split_column(counts: Sequence[int]) -> int:
+    """The assumed clock-spine column: the 30-frame column nearest the row's middle.
+
+    The first and last 30-frame columns sit beside the I/O columns; of the
+    others, the one closest to the middle is taken as the HROW spine, where
+    clock region X1 begins. This is an assumption (see ``docs/dpr.md``).
+    """
+    inner = [i for i, n in enumerate(counts) if n == 30][1:-1] or [len(counts) // 2]
+    middle = (len(counts) - 1) / 2
+    return min(inner, key=lambda i: (abs(i - middle), i))
+
+
+def render_device(
+    name: str, description: str, parts: dict[str, int], source: str, yaml_text: str
+) -> str:
+    """The TOML text of a device description."""
+    _idcode, rows = parse_part_yaml(yaml_text)
+    order = sorted(rows, key=lambda r: (_BLOCKS[r[0]], r[1] == "bottom", r[2]))
+    logic = next(r for r in order if r[0] == "CLB_IO_CLK")
+    lines = [
+        f"# vtc device description: {description}.",
+        "# Generated by `python -m vtc.compiler.dpr.partgen` from the prjxray-db part file",
+        f"# {source} (CC0-1.0). Rows in frame-address order; `columns` gives the",
+        "# frames of each configuration column, run-length coded (36*4 = four columns of 36).",
+        f'name = "{name}"',
+        f'description = "{description}"',
+        "x_split_column = " + str(x_split_column(logic[3])) + "  # assumed; see docs/dpr.md",
+        "",
+        "[parts]",
+    ]
+    lines += [f"{part} = 0x{code:08X}" for part, code in sorted(parts.items())]
+    for bus, half, row, counts in order:
+        lines += [
+            "",
+            "[[row]]",
+            f'block = "{bus}"',
+            f'half = "{half}"',
+            f"row = {row}",
+            f'columns = "{compress_columns(counts)}"',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("part_yaml", help="a part.yaml, or with --all the parts/ folder")
+    parser.add_argument("--all", metavar="OUT_DIR", help="write every shipped device")
+    parser.add_argument("--name")
+    parser.add_argument("--description")
+    parser.add_argument("--source", help="the part file's path in prjxray-db")
+    parser.add_argument("--part", action="append", default=[], metavar="NAME=IDCODE")
+    parser.add_argument("-o", "--output")
+    args = parser.parse_args(argv)
+    if args.all:
+        for dev in SHIPPED:
+            text = read_text(Path(args.part_yaml) / dev.part_file)
+            out = render_device(dev.name, dev.description, dev.parts, dev.source, text)
+            write_text_atomic(Path(args.all) / f"{dev.name}.toml", out)
+        return 0
+    if not (args.name and args.description and args.source and args.part):
+        parser.error("--name, --description, --source and --part are required without --all")
+    text = read_text(args.part_yaml)
+    parts = {p.split("=")[0]: int(p.split("=")[1], 0) for p in args.part}
+    out = render_device(args.name, args.description, parts, args.source, text)
+    if args.output:
+        write_text_atomic(args.output, out)
+    else:
+        sys.stdout.write(out)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
