@@ -44,6 +44,7 @@ docs: setup
 bench: setup
 	$(PY) benchmarks/schedule_quality.py
 	$(PY) benchmarks/throughput.py
+	$(PY) benchmarks/bitstream_speed.py
 
 clean:
 	rm -rf build .mypy_tree .pytest_cache .mypy_cache .ruff_cache
