@@ -146,13 +146,13 @@ def listing(asm: Assembly) -> str:
                 f";                loop {lp.count}  (addresses {addr:04x}-{end:04x}, "
                 f"ii {ii.get((addr, end), '?')})"
             )
-        src = ""
+        where = ""
         if ins.origin is not None and ins.origin in origin_line:
             line, text = origin_line[ins.origin]
-            src = f"{src_name}:{line}  {text}"
+            where = f"{src_name}:{line}  {text}"
         word = encode_word(ins)
         out.append(
-            f"  {cycles[addr]:>7}  {addr:04x}  {word:016x}  {ins.text():<24}  {src}".rstrip()
+            f"  {cycles[addr]:>7}  {addr:04x}  {word:016x}  {ins.text():<24}  {where}".rstrip()
         )
         for _ in ends.get(addr, []):
             out.append(";                endloop")

@@ -47,7 +47,6 @@ class Assembly:
     allocation: Allocation
     loop_addresses: dict[int, tuple[int, int]]
     report: dict[str, Any] = field(default_factory=dict)
-    source_lines: tuple[str, ...] = ()
 
     @property
     def target(self) -> Target:
@@ -127,17 +126,8 @@ def _assemble(
             where=file,
         )
     stem = name or Path(file).stem or "program"
-    asm = Assembly(stem, program, machine, sched, alloc, loop_addr, {}, tuple(text.splitlines()))
-    return Assembly(
-        asm.name,
-        program,
-        machine,
-        sched,
-        alloc,
-        loop_addr,
-        artefacts.report(asm),
-        asm.source_lines,
-    )
+    asm = Assembly(stem, program, machine, sched, alloc, loop_addr, {})
+    return Assembly(asm.name, program, machine, sched, alloc, loop_addr, artefacts.report(asm))
 
 
 def assemble_file(

@@ -245,7 +245,9 @@ def _region_problem(ctx: _Ctx, region: Region) -> _Problem:
         for web in ctx.df.webs:
             if any(v.kind == "phi" and v.loop is region for v in web):
                 continue
-            inside = [v for v in web if v.producer is not None and _inside(region, v.producer.region)]
+            inside = [
+                v for v in web if v.producer is not None and _inside(region, v.producer.region)
+            ]
             if len(inside) < 2:
                 continue
             first, last = inside[0], inside[-1]
@@ -273,13 +275,13 @@ def _region_problem(ctx: _Ctx, region: Region) -> _Problem:
                 add(pj, dj, max(1, gap))
     # port order
     for key, users in ctx.df.port_order.items():
-        for first, second in itertools.pairwise(users):
-            if _lca(first.region, second.region) is not region:
+        for user_a, user_b in itertools.pairwise(users):
+            if _lca(user_a.region, user_b.region) is not region:
                 continue
-            fj, sj = rep(first), rep(second)
-            assert fj is not None and sj is not None
-            if fj != sj:
-                add(fj, sj, infos[fj].port_last[key] + 1 - infos[sj].port_first[key])
+            aj, bj = rep(user_a), rep(user_b)
+            assert aj is not None and bj is not None
+            if aj != bj:
+                add(aj, bj, infos[aj].port_last[key] + 1 - infos[bj].port_first[key])
 
     count = len(jobs)
     preds: list[list[tuple[int, int]]] = [[] for _ in range(count)]
