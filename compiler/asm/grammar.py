@@ -33,6 +33,7 @@ __all__ = [
 #: ``.phase`` belong to the code). Each maps to its grammar terminal.
 DIRECTIVES: tuple[str, ...] = (
     ".target",
+    ".scheduled",
     ".input",
     ".output",
     ".const",
@@ -72,10 +73,11 @@ def grammar_text() -> str:
     return rf"""
 start: (_stmt? _NL)*
 
-_stmt: target | input | output | const | state | shared | core | phase
+_stmt: target | scheduled | input | output | const | state | shared | core | phase
      | loop | endloop | instr
 
 target: TARGET_KW (TARGET_WORD | STRING)
+scheduled: SCHEDULED_KW
 input: INPUT_KW NAME _COMMA? NUMBER (_COMMA? NAME)?
 output: OUTPUT_KW NAME _COMMA? NUMBER (_COMMA? NAME)?
 const: CONST_KW _value_def (_COMMA _value_def)*

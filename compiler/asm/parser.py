@@ -107,6 +107,9 @@ class _ToItems(Transformer[Token, list[_Item]]):
     def target(self, c: list[Token]) -> _Item:
         return ("target", c)
 
+    def scheduled(self, c: list[Token]) -> _Item:
+        return ("scheduled", c)
+
     def input(self, c: list[Token]) -> _Item:
         return ("input", c)
 
@@ -332,6 +335,7 @@ class _Builder:
         self.errors: list[AsmError] = []
         self.target: str | None = None
         self.target_loc: SourceLocation | None = None
+        self.scheduled_loc: SourceLocation | None = None
         self.ports = {"input": _Ports("input"), "output": _Ports("output")}
         self.values: dict[str, list[ValueDecl]] = {"const": [], "state": []}
         self.value_names: dict[str, SourceLocation] = {}
@@ -391,6 +395,14 @@ class _Builder:
                 self.endloop(line, toks[0][2], len(toks[0][1]))
             elif kind == "target":
                 self.target_decl(line, toks[1])
+            elif kind == "scheduled":
+                loc = self.tok_loc(line, toks[0])
+                if self.scheduled_loc is not None:
+                    self.error(
+                        "'.scheduled' is given twice", loc, [f"first given at {self.scheduled_loc}"]
+                    )
+                else:
+                    self.scheduled_loc = loc
             elif kind in ("input", "output"):
                 self.port_decl(kind, line, toks[1], toks[2], toks[3] if len(toks) > 3 else None)
             elif kind in ("const", "state"):
@@ -712,6 +724,7 @@ class _Builder:
             consts=tuple(self.values["const"]),
             states=tuple(self.values["state"]),
             shared=tuple(self.shared),
+            scheduled_loc=self.scheduled_loc,
         )
 
 

@@ -56,6 +56,8 @@ def format_program(program: Program) -> str:
     out: list[str] = []
     if program.target is not None:
         out.append(f".target {_target_text(program.target)}")
+    if program.scheduled:
+        out.append(".scheduled")
     out.extend(_port_line(".input", decl) for decl in program.inputs)
     out.extend(_port_line(".output", decl) for decl in program.outputs)
     out.extend(_value_line(".const", decl) for decl in program.consts)

@@ -153,6 +153,9 @@ class Program:
     """A parsed assembly file.
 
     ``target`` is the ``.target`` operand (a name or a path), if any.
+    ``scheduled`` is set by ``.scheduled``: the code is already scheduled (what
+    ``vtc disasm`` writes); cells are physical (``rN``), every line is a slot,
+    and it means what the machine does, not what program order says.
     """
 
     file: str
@@ -164,6 +167,12 @@ class Program:
     consts: tuple[ValueDecl, ...] = ()
     states: tuple[ValueDecl, ...] = ()
     shared: tuple[SharedDecl, ...] = ()
+    scheduled_loc: SourceLocation | None = None
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether the program carries ``.scheduled``."""
+        return self.scheduled_loc is not None
 
 
 def walk_instrs(body: tuple[Stmt, ...]) -> Iterator[Instr]:
