@@ -32,6 +32,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default=1,
         help="scheduler effort: 0 one list schedule, 1 restarts (default), 2 also exact solver",
     )
+    from vtc.compiler.asm.driver import PIPELINE_DEFAULT
+
+    p.add_argument(
+        "--pipeline",
+        action=argparse.BooleanOptionalAction,
+        default=PIPELINE_DEFAULT,
+        help="software-pipeline innermost loops where that is faster "
+        f"(default: {'on' if PIPELINE_DEFAULT else 'off'})",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=run)
 
@@ -40,7 +49,11 @@ def run(args: argparse.Namespace) -> int:
     from vtc.compiler.asm.driver import assemble_file, write_artefacts
 
     asm = assemble_file(
-        args.program, target=args.target, keep_order=args.keep_order, effort=args.effort
+        args.program,
+        target=args.target,
+        keep_order=args.keep_order,
+        effort=args.effort,
+        pipeline=args.pipeline,
     )
     paths = write_artefacts(asm, Path(args.output))
     if not args.quiet:
@@ -52,9 +65,12 @@ def run(args: argparse.Namespace) -> int:
             f"EUs: {', '.join(r['eus']) or 'none'}"
         )
         for lp in r["loops"]:
+            if "ii" not in lp:
+                continue
+            stages = f", {lp['stages']} stages" if "stages" in lp else ""
             print(
                 f"  loop at {lp['start']:04x}-{lp['end']:04x}: {lp['count']} x ii {lp['ii']} "
-                f"(ResMII {lp['res_mii']}, RecMII {lp['rec_mii']})"
+                f"(ResMII {lp['res_mii']}, RecMII {lp['rec_mii']}{stages})"
             )
         print(f"wrote {len(paths)} files to {args.output}", file=sys.stderr)
     return 0

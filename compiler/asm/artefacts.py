@@ -62,6 +62,10 @@ def report(asm: Assembly) -> dict[str, Any]:
     lb = sched.lower_bound
     loops = []
     for region_id, (start, end) in sorted(asm.loop_addresses.items(), key=lambda kv: kv[1]):
+        if region_id not in sched.loops:  # code assembled as written: no loop schedule
+            lp = next(lp for lp in mp.loops if (lp.start, lp.end) == (start, end))
+            loops.append({"start": start, "end": end, "count": lp.count})
+            continue
         ls = sched.loops[region_id]
         entry: dict[str, Any] = {
             "start": start,
@@ -72,6 +76,8 @@ def report(asm: Assembly) -> dict[str, Any]:
             "rec_mii": ls.rec_mii,
             "cycles": ls.length,
         }
+        if ls.stages > 1:
+            entry["stages"] = ls.stages
         if region_id in asm.allocation.loops:
             entry["local_cells"], entry["local_max_live"] = asm.allocation.loops[region_id]
         loops.append(entry)
@@ -131,7 +137,7 @@ def listing(asm: Assembly) -> str:
     starts: dict[int, list[int]] = {}
     ends: dict[int, list[int]] = {}
     loop_by_addr = {(lp.start, lp.end): lp for lp in mp.loops}
-    ii = {(r["start"], r["end"]): r["ii"] for r in rep["loops"]}
+    ii = {(r["start"], r["end"]): r.get("ii", r["end"] - r["start"] + 1) for r in rep["loops"]}
     for lp in mp.loops:
         starts.setdefault(lp.start, []).append(lp.end)
         ends.setdefault(lp.end, []).append(lp.start)

@@ -35,6 +35,9 @@ from vtc.compiler.machine.target import Target
 
 __all__ = ["Assembly", "assemble", "assemble_file", "write_artefacts"]
 
+#: Whether innermost loops are software pipelined unless told otherwise.
+PIPELINE_DEFAULT = True
+
 
 @dataclass(frozen=True)
 class Assembly:
@@ -65,6 +68,7 @@ def assemble(
     keep_order: bool = False,
     effort: int = 1,
     name: str | None = None,
+    pipeline: bool = PIPELINE_DEFAULT,
 ) -> Assembly:
     """Assemble program text.
 
@@ -80,6 +84,8 @@ def assemble(
         Scheduler effort (see :func:`vtc.compiler.asm.sched.schedule`).
     name:
         Program name for artefacts (default: the file's stem).
+    pipeline:
+        Software-pipeline innermost loops where that is faster.
 
     Raises
     ------
@@ -87,7 +93,7 @@ def assemble(
         Any problem in the program (located), or a target it does not fit.
     """
     with _no_gc():
-        return _assemble(text, file, target, keep_order, effort, name)
+        return _assemble(text, file, target, keep_order, effort, name, pipeline)
 
 
 @contextlib.contextmanager
@@ -111,12 +117,16 @@ def _assemble(
     keep_order: bool,
     effort: int,
     name: str | None,
+    pipeline: bool,
 ) -> Assembly:
     program = parse(text, file)
     tgt = target_for(program, target)
+    stem = name or Path(file).stem or "program"
+    if program.scheduled:
+        return _assemble_as_written(program, tgt, stem, file)
     resolved = resolve(program, tgt)
     df = build_dataflow(resolved)
-    sched = schedule(df, tgt, keep_order=keep_order, effort=effort)
+    sched = schedule(df, tgt, keep_order=keep_order, effort=effort, pipeline=pipeline)
     machine, alloc, loop_addr = layout(resolved, df, sched)
     checked = verify(program, machine)
     if checked.cycles != sched.cycles:
@@ -125,9 +135,31 @@ def _assemble(
             f"counts {checked.cycles}",
             where=file,
         )
-    stem = name or Path(file).stem or "program"
     asm = Assembly(stem, program, machine, sched, alloc, loop_addr, {})
     return Assembly(asm.name, program, machine, sched, alloc, loop_addr, artefacts.report(asm))
+
+
+def _assemble_as_written(program: Program, tgt: Target, stem: str, file: str) -> Assembly:
+    """A ``.scheduled`` program: every line a slot, checked but not rescheduled."""
+    from vtc.compiler.asm.asis import build_scheduled
+    from vtc.compiler.asm.verify import verify_machine
+
+    _, machine = build_scheduled(program, tgt)
+    checked = verify_machine(machine, program=program)
+    sched = Schedule(
+        top={},
+        loops={},
+        halt=len(machine.slots) - 1,
+        cycles=checked.cycles,
+        lower_bound=checked.cycles,
+        method="as-written",
+        optimal=False,
+    )
+    cells = machine.cells_used
+    loop_addr = {i: (lp.start, lp.end) for i, lp in enumerate(machine.loops)}
+    alloc = Allocation(cells, cells)
+    asm = Assembly(stem, program, machine, sched, alloc, loop_addr, {})
+    return Assembly(stem, program, machine, sched, alloc, loop_addr, artefacts.report(asm))
 
 
 def assemble_file(
@@ -136,10 +168,13 @@ def assemble_file(
     target: str | Target | None = None,
     keep_order: bool = False,
     effort: int = 1,
+    pipeline: bool = PIPELINE_DEFAULT,
 ) -> Assembly:
     """Read and assemble a file (see :func:`assemble`)."""
     text = read_text(path)
-    return assemble(text, str(path), target=target, keep_order=keep_order, effort=effort)
+    return assemble(
+        text, str(path), target=target, keep_order=keep_order, effort=effort, pipeline=pipeline
+    )
 
 
 def write_artefacts(asm: Assembly, directory: str | Path) -> list[Path]:

@@ -126,17 +126,17 @@ def _allocate(
             continue
         producer = v.producer
         assert producer is not None and producer.op is not None
-        vis = times.first[producer.id] + lat[producer.op.mnemonic]
-        if producer.id in times.top_span:
-            s, e = times.top_span[producer.id]
-            extend(root, s, e)
+        span = times.top_span.get(producer.id)
+        if span is not None:
+            lo, hi = span
         else:
-            extend(root, vis, vis)
+            lo = hi = times.first[producer.id] + lat[producer.op.mnemonic]
         for r in v.readers:
             t = read_time(r)
-            extend(root, min(t, start[root]), t)
-    for name, fin in df.final.items():
-        del name
+            if t > hi:
+                hi = t
+        extend(root, lo, hi)
+    for fin in df.final.values():
         extend(uf.find(fin.id), whole, INF)
     # left edge: intervals by start, a cell is free once its interval has ended
     groups = sorted((start[g], order_index, g) for order_index, g in enumerate(order))
@@ -246,6 +246,7 @@ def layout(
         )
     slots: list[MInstr] = []
     loops: list[LoopSpec] = []
+    pipelines: list[tuple[int, int]] = []
     loop_addr: dict[int, tuple[int, int]] = {}
 
     def emit(node: Node, stage: int = 0) -> None:
@@ -296,6 +297,7 @@ def layout(
         end = len(slots) - 1
         loops.append(LoopSpec(start, end, n - stages + 1))
         loop_addr[region.id] = (start, end)
+        pipelines.append((start, stages))
         for b in range(n, n + stages - 1):
             block(b)
 
@@ -362,6 +364,7 @@ def layout(
         inputs=inputs,
         outputs=outputs,
         symbols=tuple(symbols),
+        pipelines=tuple(sorted(pipelines)),
     )
     return machine, alloc, loop_addr
 

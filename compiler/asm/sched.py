@@ -25,18 +25,24 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
 
 from vtc.compiler.asm.dataflow import Dataflow, Node, Region, Value
 from vtc.compiler.asm.reserve import LinearTable, ModuloTable, WriteUse
 from vtc.compiler.errors import ScheduleError
-from vtc.compiler.machine.isa import ISA, lookup
+from vtc.compiler.machine.isa import ISA
 from vtc.compiler.machine.target import Target
 
 __all__ = ["LoopSchedule", "Schedule", "schedule"]
 
 INF = 1 << 60
+_NO_WRITE = WriteUse.single(None)
+
+
+_EMPTY: Mapping[Any, int] = MappingProxyType({})
 
 
 @dataclass
@@ -46,11 +52,11 @@ class JobInfo:
     length: int
     writes: WriteUse
     tail: int
-    read_first: dict[int, int] = field(default_factory=dict)  # value id -> first read
-    vis_first: dict[int, int] = field(default_factory=dict)  # value id -> first visibility
-    vis_last: dict[int, int] = field(default_factory=dict)  # value id -> last visibility
-    port_first: dict[str, int] = field(default_factory=dict)
-    port_last: dict[str, int] = field(default_factory=dict)
+    read_first: Mapping[int, int]  # value id -> first read
+    vis_first: Mapping[int, int]  # value id -> first visibility
+    vis_last: Mapping[int, int]  # value id -> last visibility
+    port_first: Mapping[str, int]
+    port_last: Mapping[str, int]
 
 
 @dataclass
@@ -130,6 +136,8 @@ class _Ctx:
         self.target = target
         self.pipeline = pipeline
         self.lat = {op.mnemonic: target.latency_of(op.mnemonic) for op in ISA}
+        self.writes_port = {op.mnemonic: op.uses_write_port for op in ISA}
+        self.single = {lat: WriteUse.single(lat) for lat in set(self.lat.values())}
         self.info: dict[int, JobInfo] = {}  # node id -> info
         self.loops: dict[int, LoopSchedule] = {}
         # web pairs grouped by the region they constrain
@@ -142,25 +150,23 @@ class _Ctx:
     def op_info(self, node: Node) -> JobInfo:
         op = node.op
         assert op is not None
-        lat = self.lat[op.mnemonic]
-        info = lookup(op.mnemonic)
-        assert info is not None
-        writes = info.uses_write_port and op.dest is not None
-        result = JobInfo(
-            length=1,
-            writes=WriteUse.single(lat if writes else None),
-            tail=lat if (writes or op.mnemonic == "out") else 1,
-        )
-        for v in node.uses:
-            result.read_first[v.id] = 0
-        for v in node.defs:
-            result.vis_first[v.id] = lat
-            result.vis_last[v.id] = lat
+        mnemonic = op.mnemonic
+        lat = self.lat[mnemonic]
+        writes = self.writes_port[mnemonic] and op.dest is not None
+        vis = {v.id: lat for v in node.defs} if node.defs else _EMPTY
+        ports: Mapping[str, int] = _EMPTY
         if op.port is not None:
-            key = ("in" if op.mnemonic == "in" else "out") + str(op.port)
-            result.port_first[key] = 0
-            result.port_last[key] = 0
-        return result
+            ports = {("in" if mnemonic == "in" else "out") + str(op.port): 0}
+        return JobInfo(
+            1,
+            self.single[lat] if writes else _NO_WRITE,
+            lat if (writes or mnemonic == "out") else 1,
+            dict.fromkeys((v.id for v in node.uses), 0) if node.uses else _EMPTY,
+            vis,
+            vis,
+            ports,
+            ports,
+        )
 
 
 def _pair_region(prev: Value, nxt: Value) -> Region:

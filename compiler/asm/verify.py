@@ -11,6 +11,15 @@ of it and checks, sharing no code with the scheduler or the allocator:
    inner loop ending with its enclosing loop, ``halt`` last and outside every
    loop); each machine loop corresponds to one source loop, holds exactly its
    instructions and repeats as often.
+   A software-pipelined loop (:attr:`MachineProgram.pipelines
+   <vtc.compiler.machine.code.MachineProgram.pipelines>`, see
+   :mod:`.verify_pipeline`) of ``N`` iterations and ``S >= 2`` stages is a
+   kernel loop-table entry without inner loops that repeats ``N - S + 1``
+   times, with a prologue and an epilogue of ``S - 1`` kernel-length blocks
+   directly in the kernel's enclosing loop (or at the top level). Its
+   instructions sit exactly once in the kernel; the prologue and epilogue
+   hold nothing but copies of them, whose stages make each iteration the
+   kernel does not run run by exactly one copy.
 2. **Timing and meaning**, by unrolling (target.md section 3): both programs
    are executed symbolically, the source in program order and the machine
    cycle by cycle under the rules of target.md section 2 (a read sees the
@@ -18,11 +27,16 @@ of it and checks, sharing no code with the scheduler or the allocator:
    the value the source instruction reads, no two local writes may become
    visible in the same cycle, no read-only cell is written, every state's
    home cell holds the state's final value at the end of the run, and the
-   ``in``/``out`` instances of each port come in source order. Iterations
-   only interact within ``ceil(max_latency / B)`` of each other, so a loop of
-   ``N`` iterations is checked with ``min(N, 2 * ceil(max_latency / B) + 3)``
-   of them (``B`` its body length in cycles, inner loops reduced first); the
-   reported :attr:`VerifyReport.cycles` uses the real counts.
+   ``in``/``out`` instances of each port come in source order. A slot of
+   stage ``s`` in block ``b`` of a pipelined loop runs source iteration
+   ``b - s`` (blocks numbered over prologue, kernel iterations and epilogue).
+   Iterations only interact within ``ceil(max_latency / B)`` of each other,
+   so a loop of ``N`` iterations is checked with
+   ``min(N, 2 * ceil(max_latency / B) + 3)`` of them (``B`` its body length
+   in cycles, inner loops reduced first), a pipelined one with
+   ``min(N, S + 2 * ceil(max_latency / II) + 3)`` source iterations (its
+   kernel ``S - 1`` fewer); the reported :attr:`VerifyReport.cycles` uses the
+   real counts (a pipelined loop takes ``(N + S - 1) * II`` cycles).
 3. **Data.** Constant, literal and state cells hold their initial values bit
    for bit at the target precision.
 
@@ -46,6 +60,10 @@ Every problem is a :class:`~vtc.compiler.errors.VerifyError` naming slots,
 cycles, cells and source lines; several are raised together as a
 :class:`~vtc.compiler.errors.VtcErrors`. Structural problems stop the check
 before the timing part, whose messages would only repeat them.
+
+:func:`verify_machine` checks a machine program that is its own meaning
+(``.scheduled`` code, a decoded image): everything above that needs no
+source (:mod:`.verify_image`).
 """
 
 from __future__ import annotations
@@ -53,12 +71,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vtc.compiler.asm.program import Cell, Instr, Literal, Loop, PortRef, Program, Shared, Stmt
+from vtc.compiler.asm.program import (
+    Cell,
+    Instr,
+    Literal,
+    Loop,
+    PortRef,
+    Program,
+    Shared,
+    Stmt,
+    walk_instrs,
+)
+from vtc.compiler.asm.verify_image import (
+    MachineRun,
+    check_data,
+    check_image_operands,
+    check_image_slots,
+)
 from vtc.compiler.asm.verify_model import (
     MAX_LOOP_COUNT,
     SHAPES,
     CellKey,
     MLoop,
+    Pipe,
     SrcLoop,
     Token,
     field_of,
@@ -67,6 +102,7 @@ from vtc.compiler.asm.verify_model import (
     operand_text,
     value_bits,
 )
+from vtc.compiler.asm.verify_pipeline import check_pipes, find_pipes, link_pipes
 from vtc.compiler.asm.verify_timing import Timing
 from vtc.compiler.errors import SourceLocation, VerifyError, VtcErrors
 from vtc.compiler.machine.code import MachineProgram
@@ -74,7 +110,7 @@ from vtc.compiler.machine.isa import Form, OpInfo, lookup
 from vtc.compiler.machine.semantics import as_precision
 from vtc.compiler.machine.target import Target
 
-__all__ = ["VerifyReport", "verify"]
+__all__ = ["VerifyReport", "verify", "verify_machine"]
 
 
 @dataclass(frozen=True)
@@ -89,7 +125,8 @@ class VerifyReport:
     instructions_checked:
         Instruction instances issued in the checked window (nops included):
         the unrolled program with every loop count ``N`` reduced to
-        ``min(N, 2 * ceil(max_latency / B) + 3)``.
+        ``min(N, 2 * ceil(max_latency / B) + 3)`` (the kernel of a pipelined
+        loop: ``min(N, 2 * ceil(max_latency / II) + 4)``).
     slots:
         Program-memory slots of the machine program.
     windows:
@@ -111,6 +148,28 @@ def verify(program: Program, machine: MachineProgram, *, core: int = 0) -> Verif
         Every problem found (see the module docstring).
     """
     return _Verifier(program, machine, core).run()
+
+
+def verify_machine(machine: MachineProgram, program: Program | None = None) -> VerifyReport:
+    """Check a machine program that is its own meaning (``.scheduled`` code, an image).
+
+    There is no source to compare with, so this checks what holds for any
+    machine program (see :mod:`.verify_image`): program memory, the loop
+    table (target.md section 3), operand ranges, EUs, the data image and
+    symbol table, no write to a constant's cell, and over the unrolled run
+    the write port and reads of local cells that hold no value. The report's
+    ``cycles`` follows rule 5 with the real loop counts.
+
+    ``program``, the ``.scheduled`` source the slots come from (their
+    ``origin`` is its ``Instr.index``), only adds ``file:line`` to messages.
+
+    Raises
+    ------
+    VerifyError, VtcErrors
+        Every problem found, naming slot addresses (and source lines).
+    """
+    empty = Program(file="<machine>", cores=())
+    return _Verifier(program or empty, machine, 0).run_machine()
 
 
 # --- the verifier -------------------------------------------------------------
@@ -147,6 +206,9 @@ class _Verifier:
         self.init: dict[CellKey, Token] = {}
         self.ro_cells: dict[int, str] = {}  # cell -> description of its read-only value
         self.state_home: dict[str, int] = {}
+        # software-pipelined loops (verify_pipeline)
+        self.pipes: list[Pipe] = []
+        self.pipe_at: list[Pipe | None] = [None] * len(machine.slots)
 
     # -- reporting ----------------------------------------------------------------
 
@@ -177,6 +239,11 @@ class _Verifier:
             return self.instrs[origin].loc
         return None
 
+    def loop_loc(self, m: MLoop) -> SourceLocation | None:
+        """Where a machine loop's first slot comes from, if it lies in the program."""
+        start = m.spec.start
+        return self.loc_of(start) if 0 <= start < len(self.slots) else None
+
     def describe(self, token: Token) -> str:
         kind, what = token
         if isinstance(kind, int):
@@ -198,11 +265,15 @@ class _Verifier:
     def run(self) -> VerifyReport:
         self.check_source()
         if not self.fatal:
+            find_pipes(self)  # without the pipelines, their copies cannot be told apart
+        if not self.fatal:
             self.check_slots()
             self.check_loops()
+            link_pipes(self)
             self.check_halt()
             if not self.fatal:
                 self.match_loops()
+                check_pipes(self)
                 self.check_operands()
         self.check_symbols()
         if self.fatal:
@@ -210,6 +281,31 @@ class _Verifier:
         timing = Timing(self)
         windows = timing.windows()
         checked = timing.check(windows)
+        cycles = timing.cycles({m.number: m.spec.count for m in self.mloops})
+        VtcErrors.raise_if_any(self.errors)
+        return VerifyReport(
+            cycles=cycles,
+            instructions_checked=checked,
+            slots=len(self.slots),
+            windows=tuple(windows[m.number] for m in self.mloops),
+        )
+
+    def run_machine(self) -> VerifyReport:
+        """:func:`verify_machine`: the checks that need no source."""
+        cores = [c for c in self.program.cores if c.index == self.core]
+        if cores:
+            self.instrs = {ins.index: ins for ins in walk_instrs(cores[0].body)}
+        check_image_slots(self)
+        if not self.fatal:
+            self.check_loops()
+            self.check_halt()
+            check_image_operands(self)
+            check_data(self)
+        if self.fatal:
+            VtcErrors.raise_if_any(self.errors)
+        timing = Timing(self)
+        windows = timing.windows()
+        checked = MachineRun(self, timing).run(windows)
         cycles = timing.cycles({m.number: m.spec.count for m in self.mloops})
         VtcErrors.raise_if_any(self.errors)
         return VerifyReport(
@@ -319,12 +415,17 @@ class _Verifier:
         source_halt = any(i.mnemonic == "halt" for i in self.instrs.values())
         known = {ins.mnemonic: lookup(ins.mnemonic) for ins in self.slots}
         self.ops = [known[ins.mnemonic] for ins in self.slots]
+        pipe_at = self.pipe_at
+        staged: list[int] = []  # slots with a stage outside any pipelined loop
         for addr, ins in enumerate(self.slots):
             info = self.ops[addr]
             if info is None or info.mnemonic != ins.mnemonic:
                 self.fail(f"slot {addr} holds unknown mnemonic '{ins.mnemonic}'", fatal=True)
                 continue
             origin = ins.origin
+            pipe = pipe_at[addr]
+            if ins.stage and pipe is None:
+                staged.append(addr)
             if origin is None:
                 if ins.mnemonic != "nop" and not (ins.mnemonic == "halt" and not source_halt):
                     self.fail(
@@ -340,15 +441,17 @@ class _Verifier:
                 )
                 continue
             src = self.instrs[origin]
-            if origin in self.place:
-                self.fail(
-                    f"{self.src(origin)} appears in slots {self.place[origin]} and {addr}; "
-                    "each source instruction belongs in exactly one slot",
-                    src.loc,
-                    fatal=True,
-                )
-                continue
-            self.place[origin] = addr
+            # a prologue or epilogue copy of a kernel slot: verify_pipeline checks those
+            if pipe is None or origin not in pipe.kernel_origins or pipe.part(addr) is None:
+                if origin in self.place:
+                    self.fail(
+                        f"{self.src(origin)} appears in slots {self.place[origin]} and {addr}; "
+                        "each source instruction belongs in exactly one slot",
+                        src.loc,
+                        fatal=True,
+                    )
+                    continue
+                self.place[origin] = addr
             if src.mnemonic != ins.mnemonic:
                 self.fail(
                     f"{self.slot(addr)} holds '{ins.mnemonic}' but its origin "
@@ -356,6 +459,17 @@ class _Verifier:
                     src.loc,
                     fatal=True,
                 )
+        if staged:
+            first = self.slot(staged[0])
+            if len(staged) == 1:
+                what = f"{first} has stage {self.slots[staged[0]].stage} but lies"
+            else:
+                what = f"{first} and {len(staged) - 1} other slot(s) have a stage but lie"
+            self.fail(
+                f"{what} in no software-pipelined loop",
+                self.loc_of(staged[0]),
+                fatal=True,
+            )
         for index in sorted(self.instrs):
             if index not in self.place:
                 self.fail(
@@ -378,12 +492,17 @@ class _Verifier:
                 self.fail(
                     f"{m.describe()} repeats {spec.count} times; a count must be from 1 to "
                     f"{MAX_LOOP_COUNT}",
+                    self.loop_loc(m),
                     fatal=True,
                 )
             elif spec.end < spec.start:
-                self.fail(f"{m.describe()} has an empty body", fatal=True)
+                self.fail(f"{m.describe()} has an empty body", self.loop_loc(m), fatal=True)
             elif spec.start < 0 or spec.end >= n:
-                self.fail(f"{m.describe()} lies outside the {n} slots of the program", fatal=True)
+                self.fail(
+                    f"{m.describe()} lies outside the {n} slots of the program",
+                    self.loop_loc(m),
+                    fatal=True,
+                )
             else:
                 valid.append(m)
         valid.sort(key=lambda m: (m.spec.start, -m.spec.end, m.number))
@@ -395,7 +514,9 @@ class _Verifier:
                 outer = stack[-1]
                 if m.spec.end > outer.spec.end:
                     self.fail(
-                        f"{outer.describe()} and {m.describe()} overlap without nesting", fatal=True
+                        f"{outer.describe()} and {m.describe()} overlap without nesting",
+                        self.loop_loc(m),
+                        fatal=True,
                     )
                     continue
                 if m.spec.end == outer.spec.end:
@@ -403,6 +524,7 @@ class _Verifier:
                         f"{m.describe()} ends on slot {m.spec.end} like its enclosing "
                         f"{outer.describe()}; an inner loop may not end where its enclosing "
                         "loop ends",
+                        self.loop_loc(m),
                         fatal=True,
                     )
                     continue
@@ -414,7 +536,8 @@ class _Verifier:
             if m.depth > self.target.loop_depth:
                 self.fail(
                     f"{m.describe()} nests {m.depth} deep; target '{self.target.name}' allows "
-                    f"{self.target.loop_depth}"
+                    f"{self.target.loop_depth}",
+                    self.loop_loc(m),
                 )
             for addr in range(m.spec.start, m.spec.end + 1):
                 self.chain[addr] = (*self.chain[addr], m)
@@ -480,6 +603,8 @@ class _Verifier:
                 continue
             if m.src is None:
                 self.fail(f"{m.describe()} corresponds to no source loop", fatal=True)
+            elif m.pipe is not None:
+                self.check_kernel_count(m, m.pipe, m.src)
             elif m.spec.count != m.src.loop.count:
                 self.fail(
                     f"{m.describe()} repeats {m.spec.count} times but {m.src.describe()} "
@@ -487,6 +612,25 @@ class _Verifier:
                     m.src.loop.loc,
                     fatal=True,
                 )
+
+    def check_kernel_count(self, m: MLoop, pipe: Pipe, src: SrcLoop) -> None:
+        """A kernel runs ``n - stages + 1`` times for a source loop of ``n`` iterations."""
+        n, stages = src.loop.count, pipe.stages
+        if n < stages:
+            self.fail(
+                f"{src.describe()} repeats {n} times, too few to be pipelined in {stages} "
+                f"stages as {m.describe()}",
+                src.loop.loc,
+                fatal=True,
+            )
+        elif m.spec.count != n - stages + 1:
+            self.fail(
+                f"{m.describe()} repeats {m.spec.count} times but {src.describe()} repeats {n} "
+                f"times: the kernel of its {stages}-stage pipeline must repeat "
+                f"{n - stages + 1} times",
+                src.loop.loc,
+                fatal=True,
+            )
 
     def check_operands(self) -> None:
         target = self.target

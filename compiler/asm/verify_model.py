@@ -145,6 +145,61 @@ class MLoop:
     children: list[MLoop] = field(default_factory=list)
     origins: set[int] = field(default_factory=set)
     src: SrcLoop | None = None
+    pipe: Pipe | None = None  # set when the entry is the kernel of a pipelined loop
 
     def describe(self) -> str:
         return f"machine loop {self.number} (slots {self.spec.start}..{self.spec.end})"
+
+
+@dataclass(eq=False)
+class Pipe:
+    """A software-pipelined loop: the kernel's loop-table entry and its stages.
+
+    The ``stages - 1`` blocks of ``ii`` slots before the kernel are the
+    prologue, as many after it the epilogue. Blocks are numbered over the
+    whole loop: the prologue holds blocks ``0 .. stages - 2``, kernel
+    iteration ``m`` is block ``stages - 1 + m`` and the epilogue holds blocks
+    ``n .. n + stages - 2`` for a source loop of ``n`` iterations; a slot of
+    stage ``s`` in block ``b`` runs source iteration ``b - s``.
+    """
+
+    number: int  # the kernel's index in the loop table
+    spec: LoopSpec
+    stages: int
+    kernel: MLoop | None = None
+    kernel_origins: frozenset[int] = frozenset()
+
+    @property
+    def ii(self) -> int:
+        return self.spec.end - self.spec.start + 1
+
+    @property
+    def pro_start(self) -> int:
+        return self.spec.start - (self.stages - 1) * self.ii
+
+    @property
+    def epi_start(self) -> int:
+        return self.spec.end + 1
+
+    @property
+    def epi_end(self) -> int:
+        return self.spec.end + (self.stages - 1) * self.ii
+
+    def part(self, addr: int) -> tuple[str, int] | None:
+        """``("prologue", block)`` or ``("epilogue", j)`` (block ``n + j``) of a slot."""
+        if self.pro_start <= addr < self.spec.start:
+            return "prologue", (addr - self.pro_start) // self.ii
+        if self.epi_start <= addr <= self.epi_end:
+            return "epilogue", (addr - self.epi_start) // self.ii
+        return None
+
+    def part_range(self, part: str) -> tuple[int, int]:
+        if part == "prologue":
+            return self.pro_start, self.spec.start - 1
+        return self.epi_start, self.epi_end
+
+    def describe(self) -> str:
+        return (
+            f"pipelined machine loop {self.number} (slots {self.spec.start}..{self.spec.end}, "
+            f"{self.stages} stages)"
+        )

@@ -26,7 +26,9 @@ from vtc.compiler.asm.verify_model import (
     field_of,
     instance_of,
     iteration_text,
+    line_of,
 )
+from vtc.compiler.asm.verify_pipeline import source_iterations
 from vtc.compiler.machine.isa import Form
 
 if TYPE_CHECKING:
@@ -115,7 +117,13 @@ class Timing:
         return lengths
 
     def windows(self) -> dict[int, int]:
-        """The checked iteration count of every machine loop, inner loops first."""
+        """The checked iteration count of every machine loop, inner loops first.
+
+        A plain loop keeps ``min(N, 2 * span + 3)`` iterations, ``span`` being
+        ``ceil(max_latency / B)``; the kernel of a loop pipelined in ``S``
+        stages keeps ``min(N - S + 1, 2 * span + 4)``: its source loop then
+        runs ``min(N, S + 2 * span + 3)`` iterations.
+        """
         max_lat = max(s.lat for s in self.slot_info)
         reduced: dict[int, int] = {}
         lengths: dict[int, int] = {}
@@ -123,17 +131,29 @@ class Timing:
             inner = sum((reduced[c.number] - 1) * lengths[c.number] for c in m.children)
             lengths[m.number] = m.spec.end - m.spec.start + 1 + inner
             span = -(-max_lat // lengths[m.number])
-            reduced[m.number] = min(m.spec.count, 2 * span + 3)
+            keep = 2 * span + (4 if m.pipe is not None else 3)
+            reduced[m.number] = min(m.spec.count, keep)
         cut = [m for m in self.v.mloops if reduced[m.number] < m.spec.count]
         if cut:
             parts = ", ".join(
                 f"loop {m.number} runs {reduced[m.number]} of its {m.spec.count} iterations"
+                + self.source_window(m, reduced[m.number])
                 for m in cut
             )
             self.v.notes = (
                 f"cycles and iterations are counted in the checked window, where {parts}",
             )
         return reduced
+
+    @staticmethod
+    def source_window(m: MLoop, kept: int) -> str:
+        if m.pipe is None or m.src is None:
+            return ""
+        extra = m.pipe.stages - 1
+        return (
+            f" (the kernel of source loop {line_of(m.src.loop.loc)}, which runs {kept + extra} "
+            f"of its {m.src.loop.count})"
+        )
 
     def cycles(self, counts: dict[int, int]) -> int:
         """Rule 5 for the given loop counts, without unrolling."""
@@ -150,23 +170,48 @@ class Timing:
         return best
 
     def instances(self, windows: dict[int, int]) -> list[tuple[int, tuple[int, ...]]]:
-        """Slot address and iteration vector of every issue, in issue order."""
+        """Slot address and iteration vector of every issue, in issue order.
+
+        The iteration vector is that of the source instance the slot runs:
+        in a pipelined loop, the source iteration its block and stage give.
+        """
         out: list[tuple[int, tuple[int, ...]]] = []
+        fixed = source_iterations(self.v, windows)
+        slots = self.v.slots
+
+        def straight(lo: int, hi: int, iv: tuple[int, ...]) -> None:
+            if not fixed:
+                out.extend((a, iv) for a in range(lo, hi))
+                return
+            for a in range(lo, hi):
+                k = fixed.get(a)
+                out.append((a, iv if k is None else (*iv, k)))
 
         def walk(lo: int, hi: int, loops: list[MLoop], iv: tuple[int, ...]) -> None:
             addr = lo
             for m in loops:
-                out.extend((a, iv) for a in range(addr, m.spec.start))
-                for k in range(windows[m.number]):
-                    walk(m.spec.start, m.spec.end, m.children, (*iv, k))
+                straight(addr, m.spec.start, iv)
+                body = range(m.spec.start, m.spec.end + 1)
+                if m.pipe is not None:
+                    # kernel iteration k is block S - 1 + k; a slot of stage s runs k + S - 1 - s
+                    lag = [(a, m.pipe.stages - 1 - slots[a].stage) for a in body]
+                    for k in range(windows[m.number]):
+                        out.extend((a, (*iv, k + d)) for a, d in lag)
+                else:
+                    for k in range(windows[m.number]):
+                        walk(m.spec.start, m.spec.end, m.children, (*iv, k))
                 addr = m.spec.end + 1
-            out.extend((a, iv) for a in range(addr, hi + 1))
+            straight(addr, hi + 1, iv)
 
-        walk(0, len(self.v.slots) - 1, self.v.top_loops, ())
+        walk(0, len(slots) - 1, self.v.top_loops, ())
         return out
 
     def check(self, windows: dict[int, int]) -> int:
-        src_counts = {id(m.src.loop): windows[m.number] for m in self.v.mloops if m.src is not None}
+        src_counts = {
+            id(m.src.loop): windows[m.number] + (m.pipe.stages - 1 if m.pipe else 0)
+            for m in self.v.mloops
+            if m.src is not None
+        }
         source = SourceRun(self.v, src_counts)
         source.run(self.v.body, ())
         issues = self.instances(windows)
@@ -183,8 +228,8 @@ class Timing:
         written: dict[Token, WriteInfo] = {}
         port: dict[int, tuple[int, int, tuple[int, ...]]] = {}  # vis -> addr, issue, iv
         shared_port: dict[int, list[int]] = defaultdict(list)
-        ins_seq: dict[int, list[Token]] = defaultdict(list)
-        outs_seq: dict[int, list[Token]] = defaultdict(list)
+        ins_seq: dict[int, list[tuple[Token, int]]] = defaultdict(list)
+        outs_seq: dict[int, list[tuple[Token, int]]] = defaultdict(list)
         bad_reads: dict[tuple[int, CellKey], BadRead] = {}  # the first per slot and cell
         collisions: set[tuple[int, int]] = set()
 
@@ -215,22 +260,43 @@ class Timing:
                         port[vis] = (addr, cycle, iv)
                     elif (other[0], addr) not in collisions:
                         collisions.add((other[0], addr))
-                        v.fail(
-                            f"write-port conflict in cycle {vis}: {v.slot(other[0])} issued "
-                            f"in cycle {other[1]}{iteration_text(other[2])} and {v.slot(addr)} "
-                            f"issued in cycle {cycle}{iteration_text(iv)} both write back then",
-                            v.loc_of(addr),
-                        )
+                        self.port_conflict(vis, other, addr, cycle, iv)
                 else:
                     shared_port[vis].append(addr)
             if info.port_in is not None:
-                ins_seq[info.port_in].append((origin, iv))
+                ins_seq[info.port_in].append(((origin, iv), addr))
             elif info.port_out is not None:
-                outs_seq[info.port_out].append((origin, iv))
+                outs_seq[info.port_out].append(((origin, iv), addr))
         while heap:
             _, _, w_addr, w_iv, w_key = pop(heap)
             mem[w_key] = (infos[w_addr].origin, w_iv)
 
+        self.check_shared_port(shared_port)
+        for _, bad in sorted(bad_reads.items()):
+            self.report_read(bad, written)
+        self.check_ports("input", source.ins, ins_seq)
+        self.check_ports("output", source.outs, outs_seq)
+        self.check_final(mem, source, written)
+
+    def port_conflict(
+        self,
+        vis: int,
+        other: tuple[int, int, tuple[int, ...]],
+        addr: int,
+        cycle: int,
+        iv: tuple[int, ...],
+    ) -> None:
+        """Rule 3: ``other`` (address, issue, iteration) and this write land in cycle ``vis``."""
+        v = self.v
+        v.fail(
+            f"write-port conflict in cycle {vis}: {v.slot(other[0])} issued in cycle "
+            f"{other[1]}{iteration_text(other[2])} and {v.slot(addr)} issued in cycle "
+            f"{cycle}{iteration_text(iv)} both write back then",
+            v.loc_of(addr),
+        )
+
+    def check_shared_port(self, shared_port: dict[int, list[int]]) -> None:
+        """At most ``writes_per_cycle`` shared writes land in one cycle."""
         limit = self.v.target.shared.writes_per_cycle
         for vis, addrs in sorted(shared_port.items()):
             if len(addrs) > limit:
@@ -240,11 +306,6 @@ class Timing:
                     "write(s) per cycle",
                     self.v.loc_of(addrs[-1]),
                 )
-        for _, bad in sorted(bad_reads.items()):
-            self.report_read(bad, written)
-        self.check_ports("input", source.ins, ins_seq)
-        self.check_ports("output", source.outs, outs_seq)
-        self.check_final(mem, source, written)
 
     def report_read(self, bad: BadRead, written: dict[Token, WriteInfo]) -> None:
         v = self.v
@@ -272,15 +333,17 @@ class Timing:
         v.fail(msg, v.loc_of(bad.addr))
 
     def check_ports(
-        self, kind: str, source: dict[int, list[Token]], machine: dict[int, list[Token]]
+        self,
+        kind: str,
+        source: dict[int, list[Token]],
+        machine: dict[int, list[tuple[Token, int]]],
     ) -> None:
         for p in sorted(set(source) | set(machine)):
             want, got = source.get(p, []), machine.get(p, [])
-            for k, (w, g) in enumerate(zip(want, got, strict=False)):
+            for k, (w, (g, addr)) in enumerate(zip(want, got, strict=False)):
                 if w != g:
-                    g_index, g_iv = instance_of(g)
+                    _, g_iv = instance_of(g)
                     w_index, w_iv = instance_of(w)
-                    addr = self.v.place[g_index]
                     self.v.fail(
                         f"{kind} port {p}: {kind} {k} of the run comes from {self.v.slot(addr)}"
                         f"{iteration_text(g_iv)}, but in the source it comes from "

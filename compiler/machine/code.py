@@ -144,8 +144,15 @@ class MachineProgram:
     inputs, outputs:
         Port bindings, sorted by port number.
     symbols:
-        Name -> cell address for every constant, literal and state
+        ``(kind, name, address)`` for every constant, literal and state, kind
+        one of ``"const"``, ``"literal"``, ``"state"``, in declaration order
         (``NAME.map.json``); not needed to run the program.
+    pipelines:
+        ``(kernel_start, stages)`` of every software-pipelined loop: the loop
+        whose table entry starts at ``kernel_start`` is the kernel of a source
+        loop of ``count + stages - 1`` iterations, preceded by a prologue and
+        followed by an epilogue of ``stages - 1`` kernel-length blocks each
+        (see :attr:`MInstr.stage`). Assembler metadata, not part of the image.
     """
 
     target: Target
@@ -155,6 +162,7 @@ class MachineProgram:
     inputs: tuple[PortInfo, ...] = ()
     outputs: tuple[PortInfo, ...] = ()
     symbols: tuple[tuple[str, str, int], ...] = ()
+    pipelines: tuple[tuple[int, int], ...] = field(default=(), compare=False)
 
     @property
     def cells_used(self) -> int:

@@ -4,7 +4,10 @@ The text re-creates the program: the target, the ports with their formats,
 the initialised data cells as ``.const``/``.state`` declarations and the code
 slot by slot with physical operands (cells ``rN``, ports by number), ``nop``s
 kept and the loop table back as ``loop N`` / ``endloop``. The program is
-already scheduled, so it must be assembled with ``--keep-order``.
+already scheduled, so the text carries ``.scheduled``: the assembler then
+takes every line as one slot and every ``rN`` as cell N, and the code means
+what the machine does (a read may see a cell's old value while a new one is
+still in flight; such slots are marked ``!``).
 
 Initialised cells that some instruction writes are ``.state`` cells (they keep
 their value between runs); the others are ``.const``. Values are written as
@@ -16,8 +19,8 @@ precision.
 ...                     data=((1, 2.5),), outputs=(PortInfo(0, "y", "f32"),))
 >>> print(disassemble(mp))  # doctest: +NORMALIZE_WHITESPACE
 ; vtc disasm: 2 slots, 0 loops, 1 initialised cell
-; the program is already scheduled: assemble it with --keep-order
 .target zynq7020-single
+.scheduled
 .output y 0 f32
 .const r1 = 2.5
         out   0, r1       ; 0
@@ -170,12 +173,11 @@ def timing_notes(mp: MachineProgram) -> dict[int, list[str]]:
 
 
 def disassemble(mp: MachineProgram) -> str:
-    """Assembly text that re-creates ``mp`` when assembled with ``--keep-order``."""
+    """Assembly text (``.scheduled``) that re-creates ``mp`` slot for slot."""
     precision = mp.target.precision
     lines = [
         f"; vtc disasm: {len(mp.slots)} slots, {len(mp.loops)} loops, "
         f"{len(mp.data)} initialised cell{'s' if len(mp.data) != 1 else ''}",
-        "; the program is already scheduled: assemble it with --keep-order",
     ]
     if _shipped_target_differs(mp):
         lines.append(
@@ -185,10 +187,11 @@ def disassemble(mp: MachineProgram) -> str:
     notes = timing_notes(mp)
     if notes:
         lines.append(
-            f"; warning: {len(notes)} slot{' relies' if len(notes) == 1 else 's rely'} on the "
-            "exposed pipeline (marked '!'): the text in program order means something else there"
+            f"; {len(notes)} slot{' reads' if len(notes) == 1 else 's read'} a cell whose new "
+            "value is still in flight (marked '!'): the exposed pipeline at work"
         )
     lines.append(f".target {mp.target.name}")
+    lines.append(".scheduled")
     lines += [_port_line("input", p) for p in mp.inputs]
     lines += [_port_line("output", p) for p in mp.outputs]
     written = written_cells(mp.slots)

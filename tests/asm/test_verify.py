@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from strategies import programs, targets  # tests/asm is on sys.path (pytest rootdir-less import)
 
 from vtc.compiler.asm import verify as verify_module
+from vtc.compiler.asm.asis import build_scheduled
 from vtc.compiler.asm.parser import parse
 from vtc.compiler.asm.program import (
     Cell,
@@ -31,7 +32,7 @@ from vtc.compiler.asm.program import (
     Stmt,
     ValueDecl,
 )
-from vtc.compiler.asm.verify import VerifyReport, verify
+from vtc.compiler.asm.verify import VerifyReport, verify, verify_machine
 from vtc.compiler.errors import SourceLocation, VerifyError, VtcError, VtcErrors
 from vtc.compiler.machine.code import LoopSpec, MachineProgram, MInstr
 from vtc.compiler.machine.isa import Form, lookup
@@ -988,12 +989,267 @@ def test_generated_programs_parse(text: str) -> None:
     assert body and isinstance(body[-1], Instr) and body[-1].mnemonic == "halt"
 
 
+# --- verify_machine: the machine code as its own meaning -------------------------------
+
+
+def machine_problems(mach: MachineProgram, prog: Program | None = None) -> list[str]:
+    """The messages of every problem ``verify_machine`` reports (it must report some)."""
+    with pytest.raises(VtcError) as info:
+        verify_machine(mach, prog)
+    errors = info.value.errors if isinstance(info.value, VtcErrors) else (info.value,)
+    assert all(isinstance(e, VerifyError) for e in errors)
+    return messages(info.value)
+
+
+SCHEDULED = """.scheduled
+.input x 0
+.output y 0
+.const r0 = 2.0
+        in    r1, x
+        nop
+        mul   r2, r1, r0
+        nop
+        nop
+        nop
+        add   r3, r2, r1
+        nop
+        nop
+        nop
+        nop
+        nop
+        out   y, r3
+        halt
+"""
+
+
+def scheduled(text: str) -> tuple[Program, MachineProgram]:
+    prog = parse(text, "w.s")
+    return prog, build_scheduled(prog, TARGET)[1]
+
+
+def test_a_machine_program_is_checked_on_its_own() -> None:
+    assert verify_machine(worked()) == VerifyReport(
+        cycles=14, instructions_checked=14, slots=14, windows=()
+    )
+    assert verify_machine(*reversed(scheduled(SCHEDULED))).cycles == 14
+
+
+def test_a_read_of_an_empty_cell_names_slot_cell_cycle_and_line() -> None:
+    prog, mach = scheduled(SCHEDULED.replace("        nop\n", "", 1))
+    with pytest.raises(VerifyError) as info:
+        verify_machine(mach, prog)
+    assert info.value.message == (
+        "slot 1 (mul r2, r1, r0; w.s:6) reads r1 in cycle 1, which holds no value: r1 is not "
+        "initialised and no result written to it is visible by then (slot 0 makes one visible "
+        "only in cycle 2)"
+    )
+    assert info.value.location is not None and info.value.location.line == 6
+    assert machine_problems(worked(WORKED_SLOTS.replace("out 0, r3", "out 0, r9"))) == [
+        "slot 12 (out 0, r9) reads r9 in cycle 12, which holds no value: r9 is not initialised "
+        "and no result written to it is visible by then"
+    ]
+
+
+def test_cmov_reads_its_destination_in_a_machine_program() -> None:
+    mach = worked("cmov r1, r0, r0\nhalt")
+    assert machine_problems(mach) == [
+        "slot 0 (cmov r1, r0, r0) reads r1 in cycle 0, which holds no value: r1 is not "
+        "initialised and no result written to it is visible by then"
+    ]
+
+
+def test_an_empty_read_in_a_loop_names_the_iteration_once() -> None:
+    mach = machine("in r0, 0\nout 0, r0\nhalt", loops=[(0, 1, 4)])
+    assert machine_problems(mach) == [
+        "slot 1 (out 0, r0) reads r0 in cycle 1 in iteration 0, which holds no value: r0 is not "
+        "initialised and no result written to it is visible by then (slot 0 makes one visible "
+        "only in cycle 2)"
+    ]
+    # a value from the previous iteration is a value: only iteration 0 reads nothing
+    late = machine("out 0, r0\nin r0, 0\nnop\nhalt", loops=[(0, 2, 4)])
+    assert machine_problems(late) == [
+        "slot 0 (out 0, r0) reads r0 in cycle 0 in iteration 0, which holds no value: r0 is not "
+        "initialised and no result written to it is visible by then"
+    ]
+    fine = machine("in r0, 0\nnop\nout 0, r0\nhalt", loops=[(0, 2, 4)])
+    assert verify_machine(fine) == VerifyReport(
+        cycles=13, instructions_checked=13, slots=4, windows=(4,)
+    )
+
+
+def test_a_machine_program_keeps_the_write_port_rule() -> None:
+    text = "add r2, r0, r0\nnop\nmul r3, r0, r0\nnop*3\nadd r1, r2, r3\nnop*5\nhalt"
+    assert machine_problems(machine(text, **PORT_DATA)) == [  # type: ignore[arg-type]
+        "write-port conflict in cycle 6: slot 0 (add r2, r0, r0) issued in cycle 0 and slot 2 "
+        "(mul r3, r0, r0) issued in cycle 2 both write back then"
+    ]
+
+
+def test_a_machine_program_may_not_write_a_constant() -> None:
+    text = WORKED_SLOTS.replace("add r3, r2, r1", "add r0, r2, r1").replace(
+        "out 0, r3", "out 0, r0"
+    )
+    assert machine_problems(worked(text)) == [
+        "slot 6 (add r0, r2, r1) writes r0, the read-only cell of constant 'k'"
+    ]
+    prog, mach = scheduled(SCHEDULED)  # .scheduled text may not write r0: edit the machine
+    slot = dataclasses.replace(mach.slots[6], d=0)
+    mach = dataclasses.replace(mach, slots=(*mach.slots[:6], slot, *mach.slots[7:]))
+    assert machine_problems(mach, prog) == [
+        "slot 6 (add r0, r2, r1; w.s:11) writes r0, the read-only cell of constant 'r0'",
+        "slot 12 (out 0, r3; w.s:17) reads r3 in cycle 12, which holds no value: r3 is not "
+        "initialised and no result written to it is visible by then",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("loops", "expected"),
+    [
+        ([(0, 5, 0)],
+         "machine loop 0 (slots 0..5) repeats 0 times; a count must be from 1 to 65535"),
+        ([(3, 2, 3)], "machine loop 0 (slots 3..2) has an empty body"),
+        ([(0, 9, 3)], "machine loop 0 (slots 0..9) lies outside the 8 slots of the program"),
+        ([(0, 5, 3), (0, 5, 2)],
+         "machine loop 1 (slots 0..5) ends on slot 5 like its enclosing machine loop 0 (slots "
+         "0..5); an inner loop may not end where its enclosing loop ends"),
+        ([(0, 4, 3), (2, 5, 2)],
+         "machine loop 0 (slots 0..4) and machine loop 1 (slots 2..5) overlap without nesting"),
+        ([(0, 7, 3)], "slot 7 (halt; t.s:8) is a halt inside machine loop 0 (slots 0..7)"),
+        ([(0, 5, 2), (0, 6, 3)],
+         "the loop table is not sorted by start address with enclosing loops first"),
+    ],
+)  # fmt: skip
+def test_machine_loop_table_rules(loops: list[tuple[int, int, int]], expected: str) -> None:
+    assert machine_problems(acc(loops=loops), acc_program())[0] == expected
+
+
+def test_machine_loops_nest_no_deeper_than_the_target_allows() -> None:
+    shallow = target_from_dict({"name": "shallow", "loop_depth": 1})
+    text = "add r1, r1, r0\nnop*5\nout 0, r1\nhalt"
+    mach = machine(text, loops=[(0, 6, 3), (0, 5, 2)], target=shallow, **ACC_DATA)  # type: ignore[arg-type]
+    assert machine_problems(mach) == [
+        "machine loop 1 (slots 0..5) nests 2 deep; target 'shallow' allows 1"
+    ]
+    assert machine_problems(worked(WORKED_SLOTS + "nop\n")) == [
+        "slot 13 (halt) is a halt but not the last slot",
+        "the last slot 14 (nop) is not a halt",
+    ]
+
+
+def test_machine_operands_are_in_range() -> None:
+    small = target_from_dict({"name": "small", "input_ports": 2, "cores": [{"eus": ["io"]}]})
+    text = "in r2000, 5\nlds r1, r2\nadd r1, @1, @2\nsts r3, r1\nout 0, @70000\nhalt"
+    assert machine_problems(worked(text, target=small)) == [
+        "slot 0 (in r2000, 5): field d addresses cell 2000, beyond the 1024 data cells of target "
+        "'small'",
+        "slot 0 (in r2000, 5) uses input port 5; target 'small' has 2 input ports",
+        "slot 1 (lds r1, r2) needs EU 'move', which core 0 of target 'small' does not have",
+        "slot 1 (lds r1, r2): 'lds' reads shared memory, but field a addresses a local cell",
+        "slot 2 (add r1, @1, @2) needs EU 'addsub', which core 0 of target 'small' does not have",
+        "slot 2 (add r1, @1, @2) reads 2 shared cells; at most one source may be in shared memory",
+        "slot 3 (sts r3, r1) needs EU 'move', which core 0 of target 'small' does not have",
+        "slot 3 (sts r3, r1): 'sts' writes shared memory, but field d addresses a local cell",
+        "slot 4 (out 0, @70000) addresses shared cell 70000, beyond the 256 cells of shared memory",
+        "slot 1 (lds r1, r2) reads r2 in cycle 1, which holds no value: r2 is not initialised and "
+        "no result written to it is visible by then",
+    ]
+
+
+def test_machine_data_and_symbols_are_checked() -> None:
+    assert machine_problems(worked(data=[(0, 2.0), (0, 2.0), (5000, 1.0)])) == [
+        "the data image initialises r0 twice",
+        "the data image initialises cell 5000, beyond the 1024 data cells of target "
+        "'zynq7020-single'",
+    ]
+    assert machine_problems(worked(data=[])) == [
+        "constant 'k' has no initial value: r0 is not in the data image",
+        "slot 2 (mul r2, r1, r0) reads r0 in cycle 2, which holds no value: r0 is not "
+        "initialised and no result written to it is visible by then",
+    ]
+    symbols = [("const", "k", 0), ("state", "s", 0), ("weird", "w", 0)]
+    assert machine_problems(worked(symbols=symbols)) == [
+        "r0 holds both constant 'k' and state 's'",
+        "symbol 'w' has unknown kind 'weird'",
+    ]
+
+
+def test_machine_loops_with_huge_counts_are_checked_in_a_window() -> None:
+    mach = machine("in r0, 0\nnop\nout 0, r0\nnop\nhalt",
+                   loops=[(0, 3, 65535), (0, 2, 65535)])  # fmt: skip
+    report = verify_machine(mach)
+    assert report.cycles == 65535 * (1 + 65535 * 3) + 1
+    assert report.windows == (5, 5)
+    bad = machine("in r0, 0\nout 0, r0\nnop\nhalt", loops=[(0, 2, 65535), (0, 1, 65535)])
+    with pytest.raises(VerifyError) as info:
+        verify_machine(bad)
+    assert info.value.notes == (
+        "cycles and iterations are counted in the checked window, where loop 0 runs 5 of its "
+        "65535 iterations, loop 1 runs 5 of its 65535 iterations",
+    )
+
+
+def test_a_10000_slot_machine_program_verifies_fast() -> None:
+    _, mach = dense_program(10_000)
+    start = time.process_time()
+    report = verify_machine(mach)
+    elapsed = time.process_time() - start
+    assert report.cycles == 10_000 + 5
+    assert elapsed < 1.0, f"verify_machine took {elapsed:.2f} s of CPU time"  # about 0.07 s
+
+
+MACHINE_SETTINGS = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@MACHINE_SETTINGS
+@given(programs(), targets())
+def test_a_naive_schedule_verifies_as_a_machine_program(text: str, data: dict[str, Any]) -> None:
+    target = target_from_dict(data)
+    prog = parse(text, "g.s")
+    mach, cycles = naive_schedule(prog, target)
+    report = verify_machine(mach, prog)
+    assert report.cycles == cycles
+    assert report.slots == len(mach.slots)
+
+
+@MACHINE_SETTINGS
+@given(programs(), targets(), st.data())
+def test_a_read_redirected_to_an_empty_cell_is_caught_without_a_source(
+    text: str, target_data: dict[str, Any], data: st.DataObject
+) -> None:
+    target = target_from_dict(target_data)
+    mach, _ = naive_schedule(parse(text, "g.s"), target)
+    reading = [
+        (addr, name)
+        for addr, s in enumerate(mach.slots)
+        for name in {Form.DAB: "ab", Form.DA: "a", Form.DAC: "dab", Form.OUT: "a"}.get(
+            s.info.form, ""
+        )
+    ]
+    assume(reading)
+    addr, name = data.draw(st.sampled_from(reading))
+    empty = target.data_depth - 1
+    broken = dataclasses.replace(mach.slots[addr], **{name: empty})  # type: ignore[arg-type]
+    slots2 = (*mach.slots[:addr], broken, *mach.slots[addr + 1 :])
+    found = machine_problems(dataclasses.replace(mach, slots=slots2))
+    assert any(f"reads r{empty} in cycle" in m and "which holds no value" in m for m in found)
+
+
 def test_the_verifier_shares_no_code_with_the_scheduler() -> None:
     folder = Path(verify_module.__file__).parent
-    for path in sorted(folder.glob("verify*.py")):
+    paths = sorted(folder.glob("verify*.py"))
+    assert len(paths) >= 5  # verify, verify_image, verify_model, verify_pipeline, verify_timing
+    for path in paths:
         for node in ast.walk(ast.parse(path.read_text())):
+            names: list[str] = []
             if isinstance(node, ast.ImportFrom) and node.module:
-                name = node.module
+                names = [node.module]
+                if node.module in ("vtc.compiler.asm", "vtc.compiler"):
+                    names = [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
                 if name.startswith("vtc.compiler.asm."):
                     allowed = name == "vtc.compiler.asm.program" or name.startswith(
                         "vtc.compiler.asm.verify"

@@ -1,0 +1,258 @@
+"""Scheduling quality on the 20 EXPRESS data-flow graphs.
+
+Each graph is scheduled as one straight-line block on the default target,
+write port modelled (``benchmarks/dfg.py``), by
+
+* keep-order: the jobs in file order, only the nops timing needs (baseline);
+* list: one critical-path list-scheduling pass;
+* restarts: :func:`schedule_block` with its default effort (what the
+  assembler does);
+* search: :func:`schedule_block` with ``--search-restarts`` passes;
+* exact: CP-SAT for ``--exact-seconds``, hinted with the best of the above.
+
+The table gives the lengths, the lower bounds (:func:`lower_bound`, the
+class-sequence bound, and CP-SAT's), and the gaps of our best heuristic
+schedule ("ours": list, restarts or search) to the best lower bound and to
+the best known length (the best of all methods; proven optimal when it
+meets a lower bound). The figures go to
+``benchmarks/results/schedule_quality.json``.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/schedule_quality.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dfg import DFG_DIR, dfg_files, read_dot, to_block
+
+from vtc.compiler.asm.blocksched import list_schedule, schedule_block
+from vtc.compiler.asm.bounds import class_sequence_bound, lower_bound
+from vtc.compiler.asm.exact import exact_available, solve_exact
+from vtc.compiler.asm.problem import Block, check_schedule, schedule_length
+from vtc.compiler.machine.target import DEFAULT_TARGET, load_target
+
+RESULTS = Path(__file__).resolve().parent / "results" / "schedule_quality.json"
+
+
+@dataclass
+class Row:
+    """The figures of one graph."""
+
+    name: str
+    jobs: int
+    lower_bound: int
+    class_bound: int
+    best_bound: int
+    keep_order: int
+    list: int
+    restarts: int
+    restarts_ms: float
+    search: int
+    search_ms: float
+    exact: int | None
+    exact_proven: bool
+    exact_bound: int | None
+    best_known: int
+    proven: bool
+    ours: int
+
+    @property
+    def gap_lb(self) -> float:
+        return (self.ours - self.best_bound) / self.best_bound
+
+    @property
+    def gap_best(self) -> float:
+        return (self.ours - self.best_known) / self.best_known
+
+    @property
+    def ours_proven(self) -> bool:
+        """Our heuristic schedule meets a lower bound, so it is optimal."""
+        return self.ours <= self.best_bound
+
+    @property
+    def default_proven(self) -> bool:
+        """The same for the default effort alone."""
+        return self.restarts <= self.best_bound
+
+
+def _length(block: Block, starts: Any) -> int:
+    problems = check_schedule(block, starts)
+    if problems:
+        raise AssertionError(f"invalid schedule: {problems[0]}")
+    return schedule_length(block, starts)
+
+
+def measure(
+    path: Path, *, search_restarts: int, exact_seconds: float, workers: int, states: int
+) -> Row:
+    """Schedule one graph every way and collect the figures."""
+    block = to_block(read_dot(path), load_target(DEFAULT_TARGET))
+    bounds = lower_bound(block)
+    class_bound = class_sequence_bound(block, start=bounds.value, state_limit=states)
+    keep = _length(block, list_schedule(block, keep_order=True))
+    first = _length(block, list_schedule(block))
+    t0 = time.perf_counter()
+    default = schedule_block(block)
+    t1 = time.perf_counter()
+    search = schedule_block(block, restarts=search_restarts)
+    t2 = time.perf_counter()
+    _length(block, default.starts)
+    _length(block, search.starts)
+    lb = max(bounds.value, class_bound)
+    ours_sched = min((default, search), key=lambda s: s.length)
+    ours = min(first, ours_sched.length)
+    exact = None
+    if exact_seconds > 0 and exact_available():
+        exact = solve_exact(
+            block, time_limit=exact_seconds, hint=ours_sched.starts, workers=workers, lower=lb
+        )
+        if exact is not None:
+            _length(block, exact.starts)
+    best = min(ours, exact.length if exact is not None else ours)
+    best_bound = max(lb, exact.bound if exact is not None else lb)
+    return Row(
+        name=path.stem,
+        jobs=len(block.jobs),
+        lower_bound=bounds.value,
+        class_bound=class_bound,
+        best_bound=best_bound,
+        keep_order=keep,
+        list=first,
+        restarts=default.length,
+        restarts_ms=(t1 - t0) * 1000,
+        search=search.length,
+        search_ms=(t2 - t1) * 1000,
+        exact=exact.length if exact is not None else None,
+        exact_proven=bool(exact is not None and exact.optimal),
+        exact_bound=exact.bound if exact is not None else None,
+        best_known=best,
+        proven=best <= best_bound,
+        ours=ours,
+    )
+
+
+def _table(rows: list[Row]) -> str:
+    head = (
+        f"{'graph':<30} {'N':>4} {'LB':>4} {'DP':>4} {'keep':>5} {'list':>5} {'rest':>5} "
+        f"{'search':>6} {'exact':>7} {'best':>5} {'bound':>5} {'gapLB':>6} {'gapBest':>7}"
+    )
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        if r.exact is None:
+            exact = "-"
+        else:
+            exact = f"{r.exact}{'*' if r.exact_proven else ''}"
+        best = f"{r.best_known}{'*' if r.proven else ''}"
+        lines.append(
+            f"{r.name[:30]:<30} {r.jobs:>4} {r.lower_bound:>4} {r.class_bound:>4} "
+            f"{r.keep_order:>5} {r.list:>5} {r.restarts:>5} {r.search:>6} {exact:>7} {best:>5} "
+            f"{r.best_bound:>5} {r.gap_lb:>6.1%} {r.gap_best:>7.1%}"
+        )
+    return "\n".join(lines)
+
+
+def _summary(rows: list[Row]) -> dict[str, Any]:
+    n = len(rows)
+    return {
+        "graphs": n,
+        "ours_optimal_fraction": sum(r.ours_proven for r in rows) / n,
+        "default_optimal_fraction": sum(r.default_proven for r in rows) / n,
+        "best_known_proven_fraction": sum(r.proven for r in rows) / n,
+        "worst_gap_to_best_known": max(r.gap_best for r in rows),
+        "mean_gap_to_best_known": sum(r.gap_best for r in rows) / n,
+        "worst_gap_default_to_best_known": max(
+            (r.restarts - r.best_known) / r.best_known for r in rows
+        ),
+        "mean_gap_to_lower_bound": sum(r.gap_lb for r in rows) / n,
+        "keep_order_over_best_known": sum(r.keep_order / r.best_known for r in rows) / n,
+        "list_over_best_known": sum(r.list / r.best_known for r in rows) / n,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small search, 1 s of CP-SAT")
+    parser.add_argument("--folder", type=Path, default=DFG_DIR, help="folder of .dot files")
+    parser.add_argument("--search-restarts", type=int, default=None, help="passes of 'search'")
+    parser.add_argument("--exact-seconds", type=float, default=None, help="CP-SAT time per graph")
+    parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers")
+    parser.add_argument(
+        "--states", type=int, default=None, help="state limit of the class-sequence bound"
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results file")
+    args = parser.parse_args(argv)
+    search_restarts = args.search_restarts or (300 if args.quick else 3000)
+    exact_seconds = (
+        args.exact_seconds if args.exact_seconds is not None else (1.0 if args.quick else 15.0)
+    )
+    states = args.states or (200_000 if args.quick else 6_000_000)
+    files = dfg_files(args.folder)
+    if not files:
+        print(f"skipped: no .dot files in {args.folder} (the shared DFG corpus is absent)")
+        return 0
+    if not exact_available():
+        print("note: OR-Tools is not installed, the exact column stays empty")
+    rows = []
+    for path in files:
+        row = measure(
+            path,
+            search_restarts=search_restarts,
+            exact_seconds=exact_seconds,
+            workers=args.workers,
+            states=states,
+        )
+        rows.append(row)
+        print(f"  {row.name}: best {row.best_known}, ours {row.ours}", file=sys.stderr)
+    print(_table(rows))
+    summary = _summary(rows)
+    print()
+    print(
+        f"ours (list/restarts/search) meets a lower bound (is optimal): "
+        f"{summary['ours_optimal_fraction']:.0%} of graphs (goal >= 90 %); "
+        f"default effort alone: {summary['default_optimal_fraction']:.0%}"
+    )
+    print(
+        f"worst gap to best known: {summary['worst_gap_to_best_known']:.1%} (goal <= 2 %), "
+        f"mean {summary['mean_gap_to_best_known']:.2%}; default effort worst "
+        f"{summary['worst_gap_default_to_best_known']:.1%}"
+    )
+    print(
+        f"best known proven optimal: {summary['best_known_proven_fraction']:.0%}; "
+        f"keep-order is {summary['keep_order_over_best_known']:.2f}x, "
+        f"one list pass {summary['list_over_best_known']:.3f}x the best known on average"
+    )
+    print(
+        "LB = lower_bound(), DP = class_sequence_bound(), bound = the best of those and "
+        "CP-SAT's; * = proven optimal;\n"
+        f"rest = default effort, search = {search_restarts} passes, "
+        f"exact = CP-SAT {exact_seconds:g} s (hinted with our best)"
+    )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "target": DEFAULT_TARGET,
+        "search_restarts": search_restarts,
+        "exact_seconds": exact_seconds,
+        "exact_workers": args.workers,
+        "class_bound_states": states,
+        "graphs": [
+            {**vars(r), "gap_lb": r.gap_lb, "gap_best": r.gap_best, "ours_proven": r.ours_proven}
+            for r in rows
+        ],
+        "summary": summary,
+    }
+    args.output.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    print(f"written {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""The exact CP-SAT scheduler (skipped without OR-Tools)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from hypothesis import given, settings
+
+from vtc.compiler.asm.blocksched import list_schedule, schedule_block
+from vtc.compiler.asm.bounds import longest_paths
+from vtc.compiler.asm.exact import ExactResult, exact_available, solve_exact
+from vtc.compiler.asm.problem import Block, BlockJob, check_schedule, schedule_length
+
+pytestmark = pytest.mark.skipif(
+    not exact_available(), reason="OR-Tools (CP-SAT) is not installed: pip install vtc[exact]"
+)
+
+
+def _load(name: str) -> ModuleType:
+    """A sibling test module by path (shared strategy and brute force)."""
+    path = Path(__file__).with_name(f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"_vtc_tests_asm_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_cases = _load("test_bounds")
+blocks = _cases.blocks
+brute_force_optimum = _cases.brute_force_optimum
+
+ADD = BlockJob(latency=6, writes=True, tail=6)
+MUL = BlockJob(latency=4, writes=True, tail=4)
+MOV = BlockJob(latency=1, writes=True, tail=1)
+
+
+def _slow_hint(block: Block) -> list[int]:
+    """A valid but poor schedule: the jobs one after another, far apart."""
+    gap = 1 + max(
+        [max(j.latency, j.tail) for j in block.jobs] + [d for _, _, d in block.edges], default=0
+    )
+    starts = [0] * len(block.jobs)
+    for i, j in enumerate(longest_paths(block).order):
+        starts[j] = i * gap
+    return starts
+
+
+def _solve(block: Block, *, slow: bool = False) -> ExactResult:
+    hint = _slow_hint(block) if slow else None
+    result = solve_exact(block, time_limit=10.0, hint=hint)
+    assert result is not None
+    assert check_schedule(block, result.starts) == []
+    assert schedule_length(block, result.starts) == result.length
+    return result
+
+
+def test_write_port_collision_is_solved_to_optimality() -> None:
+    result = _solve(Block(jobs=(ADD, MOV, ADD), edges=((0, 1, 6),)))
+    assert result.length == 8
+    assert result.optimal
+    assert result.bound == 8
+
+
+def test_solver_beats_the_list_schedule() -> None:
+    # A mix where greedy critical-path scheduling wastes cycles on the write
+    # port (two muls feeding an add, plus independent movs and adds).
+    jobs = (MUL, MUL, ADD, MOV, MOV, ADD, MOV, MUL, ADD, MOV)
+    edges = ((0, 2, 4), (1, 2, 4), (2, 3, 6), (7, 8, 4), (8, 9, 6), (4, 5, 1))
+    block = Block(jobs=jobs, edges=edges)
+    greedy = schedule_length(block, list_schedule(block))
+    result = _solve(block)
+    assert result.optimal
+    assert greedy == 15
+    assert result.length == 14 == brute_force_optimum(block)
+
+
+def test_hint_is_checked() -> None:
+    block = Block(jobs=(MOV, MOV), edges=())
+    with pytest.raises(ValueError, match="hint"):
+        solve_exact(block, time_limit=1.0, hint=[0, 0])
+
+
+def test_hint_at_the_lower_bound_is_returned_as_optimal() -> None:
+    block = Block(jobs=(MOV,) * 4, edges=())
+    result = solve_exact(block, time_limit=1.0, hint=[3, 2, 1, 0])
+    assert result == ExactResult(starts=(3, 2, 1, 0), length=4, optimal=True, bound=4)
+
+
+def test_schedule_block_polishes_with_the_solver() -> None:
+    jobs = (MUL, MUL, ADD, MOV, MOV, ADD, MOV, MUL, ADD, MOV)
+    edges = ((0, 2, 4), (1, 2, 4), (2, 3, 6), (7, 8, 4), (8, 9, 6), (4, 5, 1))
+    block = Block(jobs=jobs, edges=edges)
+    result = schedule_block(block, restarts=0, exact_seconds=5.0)
+    assert check_schedule(block, result.starts) == []
+    assert result.optimal
+    assert result.length == brute_force_optimum(block)
+
+
+@settings(max_examples=40, deadline=None)
+@given(blocks(max_jobs=7))
+def test_exact_finds_the_brute_force_optimum(block: Block) -> None:
+    result = _solve(block, slow=True)
+    assert result.optimal
+    assert result.length == result.bound == brute_force_optimum(block)
+
+
+@settings(max_examples=25, deadline=None)
+@given(blocks(max_jobs=12, negative_delays=True))
+def test_exact_is_valid_with_negative_delays(block: Block) -> None:
+    result = _solve(block, slow=True)
+    assert result.optimal
+    assert result.length <= schedule_length(block, list_schedule(block))
