@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from hypothesis import Phase, settings
+
+# CI (CI=true) runs a fixed set of examples so that a run is reproducible;
+# developers' runs draw new examples each time and keep hunting for bugs.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 # `pytest --hypothesis-profile=explore`: more examples, no shrinking (to hunt
 # for bugs fast; shrink a failure afterwards with the default profile).

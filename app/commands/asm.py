@@ -67,10 +67,15 @@ def run(args: argparse.Namespace) -> int:
         for lp in r["loops"]:
             if "ii" not in lp:
                 continue
-            stages = f", {lp['stages']} stages" if "stages" in lp else ""
+            piped = ""
+            if "stages" in lp:
+                piped = (
+                    f", software-pipelined in {lp['stages']} stages "
+                    f"(kernel runs {lp['kernel_count']} times)"
+                )
             print(
-                f"  loop at {lp['start']:04x}-{lp['end']:04x}: {lp['count']} x ii {lp['ii']} "
-                f"(ResMII {lp['res_mii']}, RecMII {lp['rec_mii']}{stages})"
+                f"  loop at {lp['start']:04x}-{lp['end']:04x}: {lp['count']} iterations, "
+                f"ii {lp['ii']} (ResMII {lp['res_mii']}, RecMII {lp['rec_mii']}){piped}"
             )
         print(f"wrote {len(paths)} files to {args.output}", file=sys.stderr)
     return 0

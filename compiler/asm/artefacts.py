@@ -78,6 +78,7 @@ def report(asm: Assembly) -> dict[str, Any]:
         }
         if ls.stages > 1:
             entry["stages"] = ls.stages
+            entry["kernel_count"] = ls.count - ls.stages + 1
         if region_id in asm.allocation.loops:
             entry["local_cells"], entry["local_max_live"] = asm.allocation.loops[region_id]
         loops.append(entry)
