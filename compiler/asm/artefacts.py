@@ -90,7 +90,7 @@ def report(asm: Assembly) -> dict[str, Any]:
         "cycles": sched.cycles,
         "total_cycles": sched.cycles,
         "time_us": round(sched.cycles / t.clock_mhz, 6),
-        "cells": mp.cells_used,
+        "cells": asm.allocation.cells,
         "max_live": asm.allocation.max_live,
         "eus": eus,
         "instructions": len(mp.slots) - nops,

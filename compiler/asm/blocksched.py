@@ -11,7 +11,7 @@ bound, and the exact solver (:mod:`.exact`) may polish the result.
 
 The effort scales down with the block (:func:`auto_restarts`): at most
 :data:`DEFAULT_RESTARTS` passes, and no more than about :data:`EFFORT` job
-placements in all, so a 10,000-job block gets the first pass and two more.
+placements in all, so a 10,000-job block gets the first pass and one more.
 
 >>> from vtc.compiler.asm.problem import Block, BlockJob
 >>> mul = BlockJob(latency=4, writes=True, tail=4)
@@ -57,7 +57,7 @@ __all__ = [
 DEFAULT_RESTARTS = 64
 #: Job placements :func:`schedule_block` spends after the first pass at most
 #: by default (:func:`auto_restarts`).
-EFFORT = 20_000
+EFFORT = 12_000
 #: State limit of :func:`.bounds.class_sequence_bound` when
 #: :func:`schedule_block` runs the exact solver (about a second at most).
 CLASS_SEQUENCE_STATES = 200_000
@@ -325,6 +325,7 @@ def schedule_block(
     seed: int = 0,
     exact_seconds: float = 0.0,
     keep_order: bool = False,
+    adjust: bool = True,
 ) -> BlockSchedule:
     """The best schedule found for a block (:class:`BlockSchedule`).
 
@@ -343,6 +344,10 @@ def schedule_block(
         improve the schedule or prove it optimal.
     keep_order:
         The naive baseline instead (see :func:`list_schedule`).
+    adjust:
+        Strengthen heads, tails and the bound with :func:`adjust_paths` when
+        the first pass does not meet the basic bound (costs time on very big
+        blocks, where the assembler may turn it off).
     """
     paths = longest_paths(block)
     bounds = lower_bound(block, paths, adjust=False)
@@ -363,12 +368,13 @@ def schedule_block(
     first = graph.forward([-float(q) for q in paths.tail])
     if schedule_length(block, first) <= bounds.value:
         return result(first, "list")
-    adjusted = adjust_paths(block, paths)
-    bounds = replace(bounds, adjusted=adjusted_bound(block, adjusted))
-    if adjusted.complete:
-        # Priorities from adjusted heads and tails work better, unless only
-        # part of a big block was adjusted.
-        graph.paths = adjusted
+    if adjust:
+        adjusted = adjust_paths(block, paths)
+        bounds = replace(bounds, adjusted=adjusted_bound(block, adjusted))
+        if adjusted.complete:
+            # Priorities from adjusted heads and tails work better, unless only
+            # part of a big block was adjusted.
+            graph.paths = adjusted
     lb = bounds.value
     n = graph.n
     budget = restarts if restarts is not None else auto_restarts(n)

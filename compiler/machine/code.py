@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from vtc.compiler.errors import ImageError
-from vtc.compiler.machine.isa import Form, OpInfo, by_code, lookup
+from vtc.compiler.machine.isa import BY_NAME, Form, OpInfo, by_code
 from vtc.compiler.machine.target import Target
 
 __all__ = [
@@ -79,9 +79,8 @@ class MInstr:
 
     @property
     def info(self) -> OpInfo:
-        op = lookup(self.mnemonic)
-        assert op is not None, self.mnemonic
-        return op
+        """The instruction's row of the ISA table."""
+        return BY_NAME[self.mnemonic]
 
     def text(self) -> str:
         """Assembly text with physical operands: ``add r5, r3, r4``, ``in r2, 0``.
@@ -169,7 +168,9 @@ class MachineProgram:
         """Number of data cells from address 0 up to the highest one used."""
         top = -1
         for ins in self.slots:
-            form = ins.info.form
+            form = BY_NAME[ins.mnemonic].form
+            if form is Form.NONE:
+                continue
             if form.writes_cell and not ins.d_shared and form is not Form.STS:
                 top = max(top, ins.d)
             if form in (Form.DAB, Form.DA, Form.DAC, Form.OUT, Form.STS) and not ins.a_shared:

@@ -32,7 +32,7 @@ from types import MappingProxyType
 
 from vtc.compiler.machine import semantics as sem
 
-__all__ = ["EUS", "ISA", "Form", "OpInfo", "by_code", "lookup"]
+__all__ = ["BY_NAME", "EUS", "ISA", "Form", "OpInfo", "by_code", "lookup"]
 
 
 class Form(Enum):
@@ -176,7 +176,9 @@ def _table() -> tuple[OpInfo, ...]:
 #: The instruction table, in opcode order.
 ISA: tuple[OpInfo, ...] = _table()
 
-_BY_NAME: Mapping[str, OpInfo] = MappingProxyType({op.mnemonic: op for op in ISA})
+#: Mnemonic (lower case) -> row: the fast path for code that holds canonical names.
+BY_NAME: Mapping[str, OpInfo] = MappingProxyType({op.mnemonic: op for op in ISA})
+_BY_NAME = BY_NAME
 _BY_CODE: Mapping[int, OpInfo] = MappingProxyType({op.code: op for op in ISA})
 
 
