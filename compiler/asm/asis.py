@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 
+from vtc.compiler.asm.layout import machine_instr
 from vtc.compiler.asm.program import Cell, Instr, Literal, Loop, PortRef, Program, Shared, Stmt
 from vtc.compiler.asm.resolve import LoopStmt, Op, Resolved, resolve
 from vtc.compiler.errors import AsmError, SourceLocation, VtcError, VtcErrors
 from vtc.compiler.machine.code import LoopSpec, MachineProgram, MInstr
-from vtc.compiler.machine.isa import Form, lookup
 from vtc.compiler.machine.target import Target
 
 __all__ = ["build_scheduled"]
@@ -89,22 +89,8 @@ def build_scheduled(program: Program, target: Target) -> tuple[Resolved, Machine
     loops: list[LoopSpec] = []
 
     def emit(op: Op) -> None:
-        info = lookup(op.mnemonic)
-        assert info is not None
-        form = info.form
-        srcs = [_addr(n) for n in op.srcs]
-        d = _addr(op.dest) if op.dest is not None else 0
-        o = op.index
-        if form is Form.NONE:
-            slots.append(MInstr(op.mnemonic, origin=o))
-        elif form is Form.IN:
-            slots.append(MInstr("in", d=d, a=op.port or 0, origin=o))
-        elif form is Form.OUT:
-            slots.append(MInstr("out", d=op.port or 0, a=srcs[0], origin=o))
-        elif form is Form.DA:
-            slots.append(MInstr(op.mnemonic, d=d, a=srcs[0], origin=o))
-        else:
-            slots.append(MInstr(op.mnemonic, d=d, a=srcs[0], b=srcs[1], origin=o))
+        dest = _addr(op.dest) if op.dest is not None else 0
+        slots.append(machine_instr(op, dest, [_addr(n) for n in op.srcs]))
 
     def walk(body: tuple[Op | LoopStmt, ...]) -> None:
         for item in body:

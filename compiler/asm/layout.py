@@ -22,11 +22,11 @@ import heapq
 from dataclasses import dataclass, field
 
 from vtc.compiler.asm.dataflow import Dataflow, Node, Region, Value
-from vtc.compiler.asm.resolve import Resolved
+from vtc.compiler.asm.resolve import Op, Resolved
 from vtc.compiler.asm.sched import INF, Schedule
 from vtc.compiler.errors import ScheduleError
 from vtc.compiler.machine.code import LoopSpec, MachineProgram, MInstr, PortInfo
-from vtc.compiler.machine.isa import ISA, Form, lookup
+from vtc.compiler.machine.isa import BY_NAME, ISA, Form
 
 __all__ = ["Allocation", "layout"]
 
@@ -252,22 +252,8 @@ def layout(
     def emit(node: Node, stage: int = 0) -> None:
         op = node.op
         assert op is not None
-        info = lookup(op.mnemonic)
-        assert info is not None
-        form = info.form
-        uses = [cells[v.id] for v in node.uses]
         dest = cells[node.defs[0].id] if node.defs else 0
-        o, st = op.index, stage
-        if form is Form.NONE:
-            slots.append(MInstr(op.mnemonic, origin=o, stage=st))
-        elif form is Form.IN:
-            slots.append(MInstr("in", d=dest, a=op.port or 0, origin=o, stage=st))
-        elif form is Form.OUT:
-            slots.append(MInstr("out", d=op.port or 0, a=uses[0], origin=o, stage=st))
-        elif form is Form.DA:
-            slots.append(MInstr(op.mnemonic, d=dest, a=uses[0], origin=o, stage=st))
-        else:  # DAB, DAC: (cmov's old d is uses[2], the same cell as dest)
-            slots.append(MInstr(op.mnemonic, d=dest, a=uses[0], b=uses[1], origin=o, stage=st))
+        slots.append(machine_instr(op, dest, [cells[v.id] for v in node.uses], stage))
 
     def nops(k: int) -> None:
         if k > 0:
@@ -307,32 +293,26 @@ def layout(
             pipelined(region)
             return
         start = len(slots)
-        t = 0
-        for node in sorted(region.nodes, key=lambda n: ls.pos[n.id]):
-            p = ls.pos[node.id]
-            nops(p - t)
-            if node.body is None:
-                emit(node)
-                t = p + 1
-            else:
-                body(node.body)
-                t = p + sched.loops[node.body.id].length
-        nops(ls.period - t)
+        nops(ls.period - jobs(region.nodes, ls.pos))
         end = len(slots) - 1
         loops.append(LoopSpec(start, end, ls.count))
         loop_addr[region.id] = (start, end)
 
-    t = 0
-    for node in sorted(df.top.nodes, key=lambda n: sched.top[n.id]):
-        c = sched.top[node.id]
-        nops(c - t)
-        if node.body is None:
-            emit(node)
-            t = c + 1
-        else:
-            body(node.body)
-            t = c + sched.loops[node.body.id].length
-    nops(sched.halt - t)
+    def jobs(nodes: list[Node], when: dict[int, int]) -> int:
+        """Emit jobs in issue order, nops in the gaps; returns the cycle after the last."""
+        t = 0
+        for node in sorted(nodes, key=lambda n: when[n.id]):
+            c = when[node.id]
+            nops(c - t)
+            if node.body is None:
+                emit(node)
+                t = c + 1
+            else:
+                body(node.body)
+                t = c + sched.loops[node.body.id].length
+        return t
+
+    nops(sched.halt - jobs(df.top.nodes, sched.top))
     slots.append(MInstr("halt", origin=resolved.halt_index))
     if len(slots) > target.program_depth:
         raise ScheduleError(
@@ -367,6 +347,25 @@ def layout(
         pipelines=tuple(sorted(pipelines)),
     )
     return machine, alloc, loop_addr
+
+
+def machine_instr(op: Op, dest: int, srcs: list[int], stage: int = 0) -> MInstr:
+    """The slot of ``op`` with its destination cell and source cells (field order).
+
+    ``cmov``'s old destination value, if listed in ``srcs`` after ``a`` and
+    ``c``, is read from ``dest`` itself and needs no field.
+    """
+    form = BY_NAME[op.mnemonic].form
+    o = op.index
+    if form is Form.NONE:
+        return MInstr(op.mnemonic, origin=o, stage=stage)
+    if form is Form.IN:
+        return MInstr("in", d=dest, a=op.port or 0, origin=o, stage=stage)
+    if form is Form.OUT:
+        return MInstr("out", d=op.port or 0, a=srcs[0], origin=o, stage=stage)
+    if form is Form.DA:
+        return MInstr(op.mnemonic, d=dest, a=srcs[0], origin=o, stage=stage)
+    return MInstr(op.mnemonic, d=dest, a=srcs[0], b=srcs[1], origin=o, stage=stage)
 
 
 def _ports(
