@@ -33,7 +33,7 @@ from vtc.compiler.machine.isa import lookup
 __all__ = ["Dataflow", "Node", "Region", "Value", "build_dataflow"]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Value:
     """A value of cell ``name``.
 
@@ -55,7 +55,7 @@ class Value:
         return f"<{self.kind} {self.name}#{self.id}>"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     """An instruction (``op``) or an inner loop (``body``) inside a region."""
 
@@ -76,7 +76,7 @@ class Node:
         return f"<loop {self.id}>"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Region:
     """The top level (``count`` 1, ``stmt`` None) or the body of a loop."""
 

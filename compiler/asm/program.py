@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """A local data cell named in the source (temporary, constant or state)."""
 
@@ -44,7 +44,7 @@ class Cell:
     loc: SourceLocation
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Shared:
     """A shared-memory cell, written ``@name``."""
 
@@ -52,7 +52,7 @@ class Shared:
     loc: SourceLocation
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Literal:
     """A numeric literal source operand, pooled into a constant by the assembler.
 
@@ -65,7 +65,7 @@ class Literal:
     loc: SourceLocation
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PortRef:
     """The port operand of ``in``/``out``: a number, or a name bound by ``.input``/``.output``."""
 
@@ -77,7 +77,7 @@ class PortRef:
 Operand = Cell | Shared | Literal | PortRef
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Instr:
     """One instruction: mnemonic (lower case) and operands in assembly order."""
 

@@ -38,7 +38,7 @@ from vtc.compiler.machine.target import Target, load_target
 __all__ = ["LoopStmt", "Op", "Resolved", "literal_key", "resolve", "target_for"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Op:
     """One instruction with cells named by strings.
 

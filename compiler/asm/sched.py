@@ -45,7 +45,7 @@ _NO_WRITE = WriteUse.single(None)
 _EMPTY: Mapping[Any, int] = MappingProxyType({})
 
 
-@dataclass
+@dataclass(slots=True)
 class JobInfo:
     """What the enclosing region needs to know about a job (relative offsets)."""
 

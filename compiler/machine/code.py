@@ -44,7 +44,7 @@ __all__ = [
 _FIELD = 0xFFFF
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MInstr:
     """One program-memory slot.
 

@@ -207,3 +207,12 @@ def test_regression_web_members_written_in_program_order() -> None:
     asm = assemble(src, "r.s")  # the verifier raises if the cell is clobbered
     order = [s.mnemonic for s in asm.machine.slots if s.mnemonic != "nop"]
     assert order.index("cmov") < order.index("add")
+
+
+def test_too_many_program_slots_for_the_target(tmp_path: Path) -> None:
+    tiny = tmp_path / "tiny.toml"
+    tiny.write_text('name = "tiny"\nprogram_depth = 16\n')
+    src = ".const k = 1.0\n" + "".join(f"    mov t{i}, k\n" for i in range(20)) + "    halt\n"
+    assert _error(src, target=str(tiny)) == (
+        "e.s: error: the program needs 21 program slots, target 'tiny' has program_depth 16"
+    )
