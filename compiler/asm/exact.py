@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vtc.compiler.asm.bounds import adjust_paths, adjusted_bound, longest_paths, lower_bound
+from vtc.compiler.asm.bounds import Paths, adjust_paths, adjusted_bound, longest_paths, lower_bound
 from vtc.compiler.asm.problem import Block, check_schedule, schedule_length
 
 __all__ = ["ExactResult", "exact_available", "solve_exact"]
@@ -58,6 +59,59 @@ def exact_available() -> bool:
         return False
 
 
+def _decision_sweep(
+    block: Block, paths: Paths, lb: int, upper: int, time_limit: float, workers: int
+) -> tuple[tuple[int, ...] | None, int, bool] | None:
+    """Ask CP-SAT, for each length ``T`` from ``lb`` up, whether a schedule of length ``T`` exists.
+
+    Returns ``(schedule or None, proven lower bound, proven optimal)``: lengths
+    proven infeasible raise the bound; the first feasible length gives a
+    schedule, optimal when every shorter length was proven infeasible. Each
+    length gets an equal share of the time left; one that ends unknown stops
+    the proof but not the search for a shorter schedule.
+    """
+    from ortools.sat.python import cp_model
+
+    lengths = list(range(lb, upper))
+    if not lengths:
+        return None
+    deadline = time.monotonic() + time_limit
+    proven_lb = lb
+    chain = True
+    for i, t in enumerate(lengths):
+        # an equal share of what is left: time a quick proof saves goes on
+        share = max((deadline - time.monotonic()) / (len(lengths) - i), 0.05)
+        model = cp_model.CpModel()
+        starts = [
+            model.new_int_var(paths.head[j], t - paths.tail[j], f"s{j}")
+            for j in range(len(block.jobs))
+        ]
+        if any(paths.head[j] > t - paths.tail[j] for j in range(len(block.jobs))):
+            if chain:
+                proven_lb = t + 1
+            continue
+        model.add_all_different(starts)
+        writes = [s + job.latency for s, job in zip(starts, block.jobs, strict=True) if job.writes]
+        if len(writes) > 1:
+            model.add_all_different(writes)
+        for u, v, d in block.edges:
+            model.add(starts[v] >= starts[u] + d)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = share
+        solver.parameters.num_workers = max(workers, 1)
+        solver.parameters.random_seed = 0
+        status = solver.solve(model)
+        if status == cp_model.INFEASIBLE:
+            if chain:
+                proven_lb = t + 1
+            continue
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = tuple(int(solver.value(x)) for x in starts)
+            return found, proven_lb, chain and proven_lb >= t
+        chain = False
+    return None, proven_lb, False
+
+
 def solve_exact(
     block: Block,
     *,
@@ -92,6 +146,18 @@ def solve_exact(
     upper = schedule_length(block, start_hint)
     if upper <= lb:
         return ExactResult(starts=tuple(start_hint), length=upper, optimal=True, bound=upper)
+
+    # Half the time for the decision sweep: with the length fixed, every
+    # start has a tight window and all-different propagates far better than
+    # in the minimisation, which often proves infeasibility in seconds.
+    swept = _decision_sweep(block, paths, lb, upper, time_limit * 0.75, workers)
+    if swept is not None:
+        shorter, lb, proven = swept
+        if shorter is not None:
+            start_hint, upper = list(shorter), schedule_length(block, shorter)
+        if proven or upper <= lb:
+            return ExactResult(starts=tuple(start_hint), length=upper, optimal=True, bound=upper)
+        time_limit *= 0.25
 
     model = cp_model.CpModel()
     jobs = block.jobs
