@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from irshape import shape
 
 from vtc.compiler.asm.grammar import opcode_pattern
 from vtc.compiler.asm.parser import _parse, parse, parse_file
@@ -33,26 +33,6 @@ from vtc.compiler.asm.program import (
 )
 from vtc.compiler.errors import AsmError, SourceLocation, VtcError, VtcErrors
 from vtc.compiler.machine.isa import ISA, Form, OpInfo
-
-_LOC_FIELDS = frozenset({"loc", "end_loc", "target_loc"})
-
-
-def shape(x: Any) -> Any:
-    """``x`` without source locations, floats by repr (so NaN equals NaN and -0.0 is kept)."""
-    if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return (
-            type(x).__name__,
-            tuple(
-                (f.name, shape(getattr(x, f.name)))
-                for f in dataclasses.fields(x)
-                if f.name not in _LOC_FIELDS
-            ),
-        )
-    if isinstance(x, tuple):
-        return tuple(shape(item) for item in x)
-    if isinstance(x, float):
-        return repr(x)
-    return x
 
 
 def errors_of(text: str, file: str = "p.s") -> str:
@@ -742,3 +722,21 @@ def test_any_text_parses_or_fails_with_located_errors(text: str) -> None:
 
 def test_shared_decl_shape() -> None:
     assert shape(parse(".shared q\nhalt\n").shared) == shape((SharedDecl("q", L),))
+
+
+def test_scheduled_directive_is_parsed_printed_and_not_repeated() -> None:
+    from vtc.compiler.asm.printer import format_program
+
+    p = parse(".scheduled\n.const r0 = 1.0\n    add r1, r0, r0\n    halt\n", "s.s")
+    assert p.scheduled and p.scheduled_loc == SourceLocation("s.s", 1, 1, 10, ".scheduled")
+    assert format_program(p).splitlines()[0] == ".scheduled"
+    assert shape(parse(format_program(p), "s.s")) == shape(p)
+    assert not parse("    halt\n").scheduled
+    with pytest.raises(AsmError) as info:
+        parse(".scheduled\n.scheduled\n    halt\n", "s.s")
+    assert info.value.format() == (
+        "s.s:2:1: error: '.scheduled' is given twice\n"
+        "    .scheduled\n"
+        "    ^~~~~~~~~~\n"
+        "note: first given at s.s:1:1"
+    )

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from irshape import shape
 
 from vtc.compiler.asm.parser import _parse, parse
 from vtc.compiler.asm.printer import format_operand, format_program
@@ -33,27 +34,6 @@ from vtc.compiler.asm.program import (
 )
 from vtc.compiler.errors import SourceLocation
 from vtc.compiler.machine.isa import ISA, Form
-
-_LOC_FIELDS = frozenset({"loc", "end_loc", "target_loc"})
-
-
-def shape(x: Any) -> Any:
-    """``x`` without source locations, floats by repr (so NaN equals NaN and -0.0 is kept)."""
-    if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return (
-            type(x).__name__,
-            tuple(
-                (f.name, shape(getattr(x, f.name)))
-                for f in dataclasses.fields(x)
-                if f.name not in _LOC_FIELDS
-            ),
-        )
-    if isinstance(x, tuple):
-        return tuple(shape(item) for item in x)
-    if isinstance(x, float):
-        return repr(x)
-    return x
-
 
 L = SourceLocation("<made>", 1)
 
