@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from vtc.compiler.asm.layout import machine_instr
-from vtc.compiler.asm.program import Cell, Instr, Literal, Loop, PortRef, Program, Shared, Stmt
+from vtc.compiler.asm.program import Cell, Instr, Literal, Loop, Program, Stmt
 from vtc.compiler.asm.resolve import LoopStmt, Op, Resolved, resolve
 from vtc.compiler.errors import AsmError, SourceLocation, VtcError, VtcErrors
 from vtc.compiler.machine.code import LoopSpec, MachineProgram, MInstr
@@ -55,8 +55,6 @@ def _check_operands(body: tuple[Stmt, ...], limit: int, errors: list[VtcError]) 
                             o.loc,
                         )
                     )
-                elif isinstance(o, Shared | PortRef):
-                    continue
 
 
 def _addr(name: str) -> int:

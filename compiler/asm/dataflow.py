@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from vtc.compiler.asm.program import PortRef
 from vtc.compiler.asm.resolve import LoopStmt, Op, Resolved
 from vtc.compiler.errors import AsmError, SourceLocation, VtcErrors
-from vtc.compiler.machine.isa import lookup
 
 __all__ = ["Dataflow", "Node", "Region", "Value", "build_dataflow"]
 
@@ -324,14 +323,3 @@ def build_dataflow(resolved: Resolved) -> Dataflow:
         A cell read before anything writes it (in the current run).
     """
     return _Builder(resolved).build()
-
-
-def latency(target_latency: dict[str, int], op: Op) -> int:
-    """Latency of an op (helper for callers that cache the target's table)."""
-    return target_latency[op.mnemonic]
-
-
-def writes_local(op: Op) -> bool:
-    """Whether an op occupies the write port (writes a local cell)."""
-    info = lookup(op.mnemonic)
-    return info is not None and info.uses_write_port and op.dest is not None

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,10 +179,3 @@ def assemble_file(
 def write_artefacts(asm: Assembly, directory: str | Path) -> list[Path]:
     """Write every artefact of target.md section 5 into ``directory``; returns the paths."""
     return artefacts.write_all(asm, Path(directory))
-
-
-def timed_assemble(text: str, file: str = "<string>", **kw: Any) -> tuple[Assembly, float]:
-    """:func:`assemble` and the wall-clock seconds it took (for benchmarks)."""
-    t0 = time.perf_counter()
-    asm = assemble(text, file, **kw)
-    return asm, time.perf_counter() - t0

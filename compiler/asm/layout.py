@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
-from vtc.compiler.asm.dataflow import Dataflow, Node, Region, Value
+from vtc.compiler.asm.dataflow import Dataflow, Node, Region
 from vtc.compiler.asm.resolve import Op, Resolved
 from vtc.compiler.asm.sched import INF, Schedule
 from vtc.compiler.errors import ScheduleError
@@ -333,7 +333,7 @@ def layout(
         symbols.append(("state", name, cells[df.states[name].id]))
     used_in = {n.op.port for n in df.top.all_ops() if n.op and n.op.mnemonic == "in"}
     used_out = {n.op.port for n in df.top.all_ops() if n.op and n.op.mnemonic == "out"}
-    default = "f32" if target.precision == "single" else "f64"
+    default = target.default_format
     inputs = _ports(resolved.inputs, used_in, "in", default)
     outputs = _ports(resolved.outputs, used_out, "out", default)
     machine = MachineProgram(
@@ -376,8 +376,3 @@ def _ports(
         if number is not None and number not in ports:
             ports[number] = PortInfo(number, f"{prefix}{number}", default)
     return tuple(ports[k] for k in sorted(ports))
-
-
-def value_cell(cells: dict[int, int], v: Value) -> int:
-    """Cell of a value (helper for reports)."""
-    return cells[v.id]

@@ -13,6 +13,7 @@ which no identifier can collide with.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +96,9 @@ class Resolved:
     halt_index: int | None = None
 
 
+_NO_SHARED = "shared memory is not supported yet (single-core programs only)"
+
+
 def literal_key(value: float) -> str:
     """The cell name of a pooled literal (already rounded to the target precision)."""
     return "=" + repr(value)
@@ -140,8 +144,19 @@ class _Resolver:
     def fail(self, message: str, loc: SourceLocation | None) -> None:
         self.errors.append(AsmError(message, loc))
 
+    def number(self, value: float, text: str, loc: SourceLocation) -> float:
+        """``value`` in the target precision; a finite number that overflows is an error."""
+        rounded = as_precision(value, self.target.precision)
+        if math.isinf(rounded) and "inf" not in text.lower():
+            self.fail(
+                f"{text} overflows {self.target.precision} precision (write inf if you "
+                "mean infinity)",
+                loc,
+            )
+        return rounded
+
     def ports(self) -> tuple[tuple[PortInfo, ...], tuple[PortInfo, ...]]:
-        default = "f32" if self.target.precision == "single" else "f64"
+        default = self.target.default_format
         result: list[tuple[PortInfo, ...]] = []
         for decls, limit, kind, names in (
             (self.program.inputs, self.target.input_ports, "input", self.in_names),
@@ -182,18 +197,18 @@ class _Resolver:
         if isinstance(operand, Cell):
             return operand.name
         if isinstance(operand, Literal):
-            value = as_precision(operand.value, self.target.precision)
+            value = self.number(operand.value, operand.text, operand.loc)
             key = literal_key(value)
             self.literals.setdefault(key, value)
             return key
         if isinstance(operand, Shared):
-            self.fail("shared memory is not supported yet (single-core programs only)", operand.loc)
+            self.fail(_NO_SHARED, operand.loc)
             return "@" + operand.name
         raise AssertionError(f"unexpected operand {operand!r} of {mnemonic}")
 
     def dest(self, operand: object, mnemonic: str) -> str:
         if isinstance(operand, Shared):
-            self.fail("shared memory is not supported yet (single-core programs only)", operand.loc)
+            self.fail(_NO_SHARED, operand.loc)
             return "@" + operand.name
         assert isinstance(operand, Cell), operand
         if operand.name in self.consts:
@@ -242,13 +257,12 @@ class _Resolver:
 
     def run(self) -> Resolved:
         p = self.program
-        prec = self.target.precision
         for d in p.consts:
-            self.consts[d.name] = as_precision(d.value, prec)
+            self.consts[d.name] = self.number(d.value, d.text, d.loc)
         for d in p.states:
-            self.states[d.name] = as_precision(d.value, prec)
+            self.states[d.name] = self.number(d.value, d.text, d.loc)
         for s in p.shared:
-            self.fail("shared memory is not supported yet (single-core programs only)", s.loc)
+            self.fail(_NO_SHARED, s.loc)
         if len(p.cores) > 1:
             extra = p.cores[1]
             self.fail(

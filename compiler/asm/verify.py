@@ -87,6 +87,7 @@ from vtc.compiler.asm.verify_image import (
     check_data,
     check_image_operands,
     check_image_slots,
+    check_program_size,
 )
 from vtc.compiler.asm.verify_model import (
     MAX_LOOP_COUNT,
@@ -403,15 +404,8 @@ class _Verifier:
         return ref.number if ref.number is not None else 0
 
     def check_slots(self) -> None:
-        target = self.target
-        if not self.slots:
-            self.fail("the machine program has no slots", fatal=True)
+        if not check_program_size(self):
             return
-        if len(self.slots) > target.program_depth:
-            self.fail(
-                f"the machine program needs {len(self.slots)} slots but target "
-                f"'{target.name}' has {target.program_depth} words of program memory"
-            )
         source_halt = any(i.mnemonic == "halt" for i in self.instrs.values())
         known = {ins.mnemonic: lookup(ins.mnemonic) for ins in self.slots}
         self.ops = [known[ins.mnemonic] for ins in self.slots]

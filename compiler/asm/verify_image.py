@@ -31,17 +31,24 @@ if TYPE_CHECKING:
     from vtc.compiler.asm.verify import _Verifier
 
 
-def check_image_slots(v: _Verifier) -> None:
-    """Known mnemonics and a program that fits program memory."""
+def check_program_size(v: _Verifier) -> bool:
+    """A program with slots that fits program memory; ``False`` if it has no slots."""
     target = v.target
     if not v.slots:
         v.fail("the machine program has no slots", fatal=True)
-        return
+        return False
     if len(v.slots) > target.program_depth:
         v.fail(
             f"the machine program needs {len(v.slots)} slots but target '{target.name}' has "
             f"{target.program_depth} words of program memory"
         )
+    return True
+
+
+def check_image_slots(v: _Verifier) -> None:
+    """Known mnemonics and a program that fits program memory."""
+    if not check_program_size(v):
+        return
     v.ops = []
     for addr, ins in enumerate(v.slots):
         info = ins.info if ins.mnemonic in SHAPES else None

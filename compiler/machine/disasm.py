@@ -54,8 +54,7 @@ def written_cells(slots: tuple[MInstr, ...]) -> set[int]:
     """The local cells some instruction writes."""
     cells: set[int] = set()
     for ins in slots:
-        form = ins.info.form
-        if form in (Form.DAB, Form.DA, Form.DAC, Form.IN, Form.LDS) and not ins.d_shared:
+        if ins.info.uses_write_port and not ins.d_shared:
             cells.add(ins.d)
     return cells
 
@@ -164,8 +163,7 @@ def timing_notes(mp: MachineProgram) -> dict[int, list[str]]:
             w = last_write.get(cell)
             if w is not None and w[1] > cycle:
                 note(address, f"reads the old r{cell} (the write at {w[2]} is still in flight)")
-        form = ins.info.form
-        if form in (Form.DAB, Form.DA, Form.DAC, Form.IN, Form.LDS) and not ins.d_shared:
+        if ins.info.uses_write_port and not ins.d_shared:
             land = cycle + lats[address]
             last_write[ins.d] = (cycle, land, address)
             pending.append((land, cycle, ins.d, address))

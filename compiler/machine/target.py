@@ -100,6 +100,15 @@ class Target:
         return max(self.latency_of(op.mnemonic) for op in ISA)
 
     @property
+    def default_format(self) -> str:
+        """Port format of a port that declares none: the target precision.
+
+        >>> load_target("zynq7020-double").default_format
+        'f64'
+        """
+        return "f32" if self.precision == "single" else "f64"
+
+    @property
     def word_bits(self) -> int:
         """Width of a data cell: 32 for single precision, 64 for double."""
         return 32 if self.precision == "single" else 64

@@ -82,26 +82,21 @@ def _find(ports: Sequence[Port], key: str | int) -> Port | None:
     return None
 
 
-def _port(info: PortInfo, precision: str) -> Port:
-    fmt = parse_format(info.format) if info.format else _default_format(precision)
-    return Port(info.number, info.name, fmt)
-
-
-def _default_format(precision: str) -> PortFormat:
-    return parse_format("f32" if precision == "single" else "f64")
-
-
 def port_table(mp: MachineProgram) -> PortTable:
     """The ports of ``mp``: its declared ones plus any its code uses undeclared."""
-    precision = mp.target.precision
-    ins = {p.number: _port(p, precision) for p in mp.inputs}
-    outs = {p.number: _port(p, precision) for p in mp.outputs}
+    default = parse_format(mp.target.default_format)
+
+    def port(info: PortInfo) -> Port:
+        return Port(info.number, info.name, parse_format(info.format) if info.format else default)
+
+    ins = {p.number: port(p) for p in mp.inputs}
+    outs = {p.number: port(p) for p in mp.outputs}
     for slot in mp.slots:
         form = slot.info.form
         if form is Form.IN and slot.a not in ins:
-            ins[slot.a] = Port(slot.a, f"in{slot.a}", _default_format(precision))
+            ins[slot.a] = Port(slot.a, f"in{slot.a}", default)
         elif form is Form.OUT and slot.d not in outs:
-            outs[slot.d] = Port(slot.d, f"out{slot.d}", _default_format(precision))
+            outs[slot.d] = Port(slot.d, f"out{slot.d}", default)
     return PortTable(
         inputs=tuple(ins[k] for k in sorted(ins)), outputs=tuple(outs[k] for k in sorted(outs))
     )

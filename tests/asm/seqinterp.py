@@ -48,7 +48,7 @@ def run_sequential(
 ) -> dict[int, list[float]]:
     """Output streams by port number after ``runs`` runs."""
     prec = target.precision
-    default = "f32" if prec == "single" else "f64"
+    default = target.default_format
     ins, outs = port_numbers(program)
     in_fmt = {d.number: parse_format(d.format or default) for d in program.inputs}
     out_fmt = {d.number: parse_format(d.format or default) for d in program.outputs}

@@ -216,3 +216,14 @@ def test_too_many_program_slots_for_the_target(tmp_path: Path) -> None:
     assert _error(src, target=str(tiny)) == (
         "e.s: error: the program needs 21 program slots, target 'tiny' has program_depth 16"
     )
+
+
+def test_finite_numbers_that_overflow_the_precision_are_errors() -> None:
+    # regression: 1e39 silently became inf on a binary32 target
+    text = _error(".output y 0\n.const k = 1e39\n    add t, k, 2e40\n    out y, t\n    halt\n")
+    assert text.splitlines()[0] == (
+        "e.s:2:8: error: 1e39 overflows single precision (write inf if you mean infinity)"
+    )
+    assert "e.s:3:15: error: 2e40 overflows single precision" in text
+    ok = ".output y 0\n.const k = inf, m = 1e39\n    add t, k, m\n    out y, t\n    halt\n"
+    assert assemble(ok, "d.s", target="zynq7020-double").report["cycles"] > 0

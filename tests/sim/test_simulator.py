@@ -32,7 +32,7 @@ def build(target: Target, *items: MInstr | int, **kw: object) -> MachineProgram:
 
 
 def fmt(target: Target) -> str:
-    return "f32" if target.precision == "single" else "f64"
+    return target.default_format
 
 
 def bits(x: float) -> int:
