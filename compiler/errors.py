@@ -21,6 +21,7 @@ from dataclasses import dataclass
 __all__ = [
     "AsmError",
     "ImageError",
+    "ModelError",
     "ScheduleError",
     "SimulationError",
     "SourceLocation",
@@ -170,3 +171,31 @@ class ImageError(VtcError):
 
 class SimulationError(VtcError):
     """A run-time problem found by the simulator (conflict, bad read, input)."""
+
+
+class ModelError(VtcError):
+    """A problem in a model: its file, a block, a wire, or what it computes.
+
+    ``path`` is the block path from the top (ids joined by ``/``) and
+    ``block_type`` its type, when the problem belongs to a block; the editor
+    highlights that block. The headline reads
+    ``FILE: block PATH (TYPE): error: MESSAGE``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        location: SourceLocation | None = None,
+        *,
+        file: str = "<model>",
+        path: str | None = None,
+        block_type: str | None = None,
+        notes: Sequence[str] = (),
+    ) -> None:
+        where = file
+        if path is not None:
+            where = f"{file}: block {path}" + (f" ({block_type})" if block_type else "")
+        super().__init__(message, location, where=where, notes=notes)
+        self.file = file
+        self.path = path
+        self.block_type = block_type

@@ -1,0 +1,1 @@
+"""The compiler's front end: lowering a model to the IR, passes, emitting assembly."""

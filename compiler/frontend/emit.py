@@ -1,0 +1,236 @@
+"""Emitting the IR as ViSARD assembly (target.md section 5).
+
+The text is sequential assembly that the back end schedules. Names:
+``_.tN`` for values, ``_.kN`` for constants, ``_.iR`` for the iteration
+counter of loop region R, ``PATH.xI`` for state cell I of the block at PATH
+(``/`` written ``.``), and the model's port names. Each instruction's comment
+names the block it comes from.
+
+Values are emitted in node order (a topological order), a loop region at the
+place of its last node. A state's next value is computed straight into the
+state cell when every read of the old value comes before it; otherwise a
+``mov`` at the end of the iteration copies it (ordered so that no state is
+overwritten before it is read, a cycle of states going through a temporary).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from vtc.compiler.frontend.ir import Graph
+
+__all__ = ["EmitOptions", "emit"]
+
+
+@dataclass(frozen=True)
+class EmitOptions:
+    """What goes into the header of the generated file."""
+
+    name: str
+    target: str
+    source: str = ""
+    comments: bool = True
+
+
+def _num(x: float) -> str:
+    if x != x:
+        return "nan"
+    if x in (float("inf"), float("-inf")):
+        return "inf" if x > 0 else "-inf"
+    return repr(x)
+
+
+class _Emitter:
+    def __init__(self, graph: Graph, opts: EmitOptions) -> None:
+        self.g = graph
+        self.opts = opts
+        self.lines: list[str] = []
+        nodes = graph.nodes
+        self.parent = {r.id: r.parent for r in graph.regions}
+        self.children: dict[int, list[int]] = defaultdict(list)
+        for r in graph.regions:
+            if r.parent is not None:
+                self.children[r.parent].append(r.id)
+        self.members: dict[int, list[int]] = defaultdict(list)
+        for i, n in enumerate(nodes):
+            if n.op not in ("const", "read"):
+                self.members[n.region].append(i)
+        self.last: dict[int, int] = {}
+        for r in reversed(graph.regions):
+            own = self.members[r.id]
+            last = max(own) if own else -1
+            for c in self.children[r.id]:
+                last = max(last, self.last[c])
+            self.last[r.id] = last
+        self.name: list[str] = [""] * len(nodes)
+        for i, n in enumerate(nodes):
+            if n.op == "const":
+                self.name[i] = f"_.k{i}"
+            elif n.op == "read":
+                self.name[i] = n.name
+            elif n.op == "index":
+                self.name[i] = f"_.i{n.region}"
+            else:
+                self.name[i] = f"_.t{i}"
+        self.uses: Counter[int] = Counter(a for n in nodes for a in n.args)
+        self.readers: dict[str, list[int]] = defaultdict(list)
+        for i, n in enumerate(nodes):
+            for a in n.args:
+                if nodes[a].op == "read":
+                    self.readers[nodes[a].name].append(i)
+        self.early_outputs = [
+            (port, v) for port, v in graph.outputs if nodes[v].op in ("read", "const", "input")
+        ]
+        self.direct: set[int] = set()
+        self.mov_writes: dict[int, list[tuple[str, int]]] = {}
+        for r in graph.regions:
+            self.plan_writes(r.id)
+
+    def region_of_user(self, user: int, region: int) -> int:
+        """The position in ``region`` at which ``user`` (maybe nested) is emitted."""
+        r = self.g.nodes[user].region
+        if r == region:
+            return user
+        parent = self.parent
+        while parent[r] is not None and parent[r] != region:
+            r = parent[r]  # type: ignore[assignment]
+        if parent[r] == region:
+            return self.last[r]
+        return -1  # a reader outside this region (cannot happen for own states)
+
+    def plan_writes(self, rid: int) -> None:
+        nodes = self.g.nodes
+        region = self.g.regions[rid]
+        written_from_reads = {nodes[v].name for _, v in region.writes if nodes[v].op == "read"}
+        movs: list[tuple[str, int]] = []
+        claimed: set[int] = set()
+        for cell, v in region.writes:
+            n = nodes[v]
+            if n.op == "read" and n.name == cell:
+                continue  # the state keeps its value
+            ok = (
+                n.region == rid
+                and n.op not in ("const", "read", "index")
+                and v not in claimed
+                and cell not in written_from_reads
+                and all(self.region_of_user(u, rid) < v for u in self.readers.get(cell, ()))
+            )
+            if ok:
+                claimed.add(v)
+                self.direct.add(v)
+                self.name[v] = cell
+            else:
+                movs.append((cell, v))
+        self.mov_writes[rid] = movs
+
+    def line(self, depth: int, text: str, origin: str) -> None:
+        pad = "    " * (depth + 1)
+        if self.opts.comments and origin:
+            self.lines.append(f"{pad}{text:<32} ; {origin}")
+        else:
+            self.lines.append(f"{pad}{text}")
+
+    def node(self, i: int, depth: int) -> None:
+        n = self.g.nodes[i]
+        d = self.name[i]
+        if n.op == "index":
+            return
+        if n.op == "input":
+            self.line(depth, f"in   {d}, {n.name}", n.origin)
+            return
+        if n.op == "cmov":
+            els, then, cond = (self.name[a] for a in n.args)
+            self.line(depth, f"mov  {d}, {els}", n.origin)
+            self.line(depth, f"cmov {d}, {then}, {cond}", n.origin)
+            return
+        args = ", ".join(self.name[a] for a in n.args)
+        self.line(depth, f"{n.op:<4} {d}, {args}", n.origin)
+
+    def region(self, rid: int, depth: int) -> None:
+        if rid == 0:
+            for port, v in self.early_outputs:
+                if self.g.nodes[v].op != "input":
+                    self.line(depth, f"out  {port}, {self.name[v]}", self.g.nodes[v].origin)
+        units: list[tuple[int, int, bool]] = [(i, i, False) for i in self.members[rid]]
+        units += [(self.last[c], c, True) for c in self.children[rid]]
+        units.sort()
+        for _, item, is_region in units:
+            if is_region:
+                self.loop(item, depth)
+            else:
+                self.node(item, depth)
+        if rid == 0:
+            for port, v in self.g.outputs:
+                if (port, v) in self.early_outputs and self.g.nodes[v].op != "input":
+                    continue
+                self.line(depth, f"out  {port}, {self.name[v]}", self.g.nodes[v].origin)
+        self.moves(rid, depth)
+
+    def loop(self, rid: int, depth: int) -> None:
+        r = self.g.regions[rid]
+        has_index = any(self.g.nodes[i].op == "index" for i in self.members[rid])
+        if has_index:
+            self.line(depth, f"mov  _.i{rid}, 0.0", r.origin)
+        self.lines.append(
+            f"{'    ' * (depth + 1)}loop {r.count}"
+            + (f"{'':<24} ; {r.origin}" if self.opts.comments and r.origin else "")
+        )
+        self.region(rid, depth + 1)
+        if has_index:
+            self.line(depth + 1, f"add  _.i{rid}, _.i{rid}, 1.0", r.origin)
+        self.lines.append(f"{'    ' * (depth + 1)}endloop")
+
+    def moves(self, rid: int, depth: int) -> None:
+        nodes = self.g.nodes
+        pending = [(cell, self.name[v], nodes[v].origin) for cell, v in self.mov_writes[rid]]
+        temp = 0
+        while pending:
+            sources = Counter(src for _, src, _ in pending)
+            for k, (cell, src, origin) in enumerate(pending):
+                if sources[cell] == 0:
+                    self.line(depth, f"mov  {cell}, {src}", origin)
+                    del pending[k]
+                    break
+            else:  # a cycle of states: save one through a temporary
+                cell = pending[0][0]
+                tmp = f"_.s{rid}.{temp}"
+                temp += 1
+                self.line(depth, f"mov  {tmp}, {cell}", "")
+                pending = [(c, tmp if src == cell else src, o) for c, src, o in pending]
+
+    def text(self) -> str:
+        g, o = self.g, self.opts
+        out = [f"; {o.name}: generated by vtc from {o.source or 'a model'}; do not edit"]
+        out.append(f".target {o.target}")
+        for name, num, fmt in g.inputs:
+            out.append(f".input  {name} {num} {fmt}")
+        for name, num, fmt in g.output_ports:
+            out.append(f".output {name} {num} {fmt}")
+        used = {a for n in g.nodes for a in n.args} | {v for _, v in g.outputs}
+        for r in g.regions:
+            used.update(v for _, v in r.writes)
+        for i, n in enumerate(g.nodes):
+            if n.op == "const" and i in used:
+                out.append(
+                    f".const  {self.name[i]} = {_num(n.value)}"
+                    + (f"{'':<8} ; {n.origin}" if o.comments and n.origin else "")
+                )
+        for cell, value, origin in g.states:
+            out.append(
+                f".state  {cell} = {_num(value)}" + (f"{'':<8} ; {origin}" if o.comments else "")
+            )
+        step = g.regions[0]
+        if step.count > 1:
+            self.lines.append(f"    loop {step.count}{'':<24} ; samples_per_run")
+            self.region(0, 1)
+            self.lines.append("    endloop")
+        else:
+            self.region(0, 0)
+        self.lines.append("    halt")
+        return "\n".join(out + self.lines) + "\n"
+
+
+def emit(graph: Graph, opts: EmitOptions) -> str:
+    """The assembly text of a lowered (and optimised) model."""
+    return _Emitter(graph, opts).text()
