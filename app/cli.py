@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from vtc.compiler.errors import VtcError
 
 #: Command modules under vtc.app.commands, in the order ``vtc --help`` lists them.
-COMMAND_MODULES = ("asm", "disasm", "sim", "bit")
+COMMAND_MODULES = ("compile", "check", "sim", "asm", "disasm", "blocks", "bit")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="vtc",
-        description="vtc, the ViSARD toolchain: assemble, simulate and inspect ViSARD programs.",
+        description="vtc, the ViSARD toolchain: compile models, assemble, simulate and inspect ViSARD programs.",
     )
     from vtc.app import __version__
 

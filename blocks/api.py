@@ -214,7 +214,15 @@ class Builder(Protocol):
 
     Values are opaque; every method returns a new value. ``op`` takes any ISA
     mnemonic that computes a value (``add`` ... ``trunc``, ``mov``).
+    ``fast_math`` says whether the user allowed inexact rewrites; a lowering
+    that makes one calls :meth:`note` so the report lists it.
     """
+
+    fast_math: bool
+
+    def note(self, rewrite: str) -> None:
+        """Count an inexact rewrite the lowering made (``"fast-math: ..."``)."""
+        ...
 
     def const(self, value: float) -> Any:
         """A constant (rounded to the target precision)."""
@@ -301,7 +309,10 @@ class Block:
             elif prm.default is REQUIRED:
                 raise ParamError(prm.name, "is required")
             else:
-                out[prm.name] = prm.default
+                try:
+                    out[prm.name] = prm.convert(prm.default)
+                except ValueError as exc:  # a library's own default: its bug, named
+                    raise ParamError(prm.name, f"invalid default: {exc}") from None
         self.check(out)
         return out
 

@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from vtc.app.commands.modelargs import add_compile_options, is_model
 from vtc.compiler.errors import VtcError
 from vtc.compiler.machine.code import MachineProgram
 from vtc.compiler.machine.image import image_name, read_image
@@ -32,13 +33,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "sim",
         help="simulate a program cycle by cycle",
         description=(
-            "Run PROG (an assembly file, or an image: NAME.image.json or one of its .mem "
-            "files) for N runs on the cycle-accurate simulator. Input streams come from a "
+            "Run PROG (a model MODEL.json, an assembly file, or an image: NAME.image.json or "
+            "one of its .mem files) for N runs (for a model: N model steps) on the "
+            "cycle-accurate simulator, or a model on its reference interpreter (--reference). "
+            "Input streams come from a "
             "CSV file with one column per input port; the output streams are written as CSV "
             "to --out or stdout. The summary and --trace go to stderr."
         ),
     )
-    p.add_argument("program", metavar="PROG", help="assembly file or image set")
+    p.add_argument("program", metavar="PROG", help="model, assembly file or image set")
     p.add_argument("--steps", type=_count, metavar="N", help="number of runs")
     p.add_argument("--inputs", metavar="CSV", help="input streams, one column per input port")
     p.add_argument("--out", metavar="CSV", help="write the output streams here (default: stdout)")
@@ -56,6 +59,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--save-state", metavar="FILE", help="where --stop-at saves the state")
     p.add_argument("--resume", metavar="FILE", help="continue a simulation from a saved state")
+    p.add_argument(
+        "--reference",
+        action="store_true",
+        help="models only: run the reference interpreter instead of the compiled program",
+    )
+    add_compile_options(p, target=False)
     p.set_defaults(func=run)
 
 
@@ -101,6 +110,10 @@ def run(args: argparse.Namespace) -> int:
     from vtc.compiler.sim.streams import format_csv, read_csv, write_csv
     from vtc.compiler.sim.trace import TraceWriter, VcdWriter
 
+    if is_model(args.program):
+        return run_model(args)
+    if args.reference:
+        raise VtcError("--reference runs a model's reference interpreter: give a MODEL.json")
     if (args.stop_at is None) != (args.save_state is None):
         raise VtcError("--stop-at and --save-state go together: give both or neither")
     if args.steps is None and args.resume is None:
@@ -161,4 +174,51 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(format_csv(columns))
     print(_summary(result.cycles, clock, result.total_cycles), file=sys.stderr)
+    return 0
+
+
+def run_model(args: argparse.Namespace) -> int:
+    """``vtc sim MODEL.json``: compiled and simulated, or the reference interpreter."""
+    from vtc.app.commands.modelargs import compile_options
+    from vtc.compiler.driver import compile_model, reference_run, simulate
+    from vtc.compiler.model import elaborate, load
+    from vtc.compiler.model.ports import model_ports
+    from vtc.compiler.sim.streams import format_csv, read_csv, write_csv
+
+    for flag in ("trace", "vcd", "stop_at", "save_state", "resume", "keep_order"):
+        if getattr(args, flag):
+            raise VtcError(
+                f"--{flag.replace('_', '-')} applies to assembly and images; compile the model "
+                "(vtc compile) and simulate NAME.image.json for it"
+            )
+    if args.steps is None:
+        raise VtcError("how many steps? give --steps N")
+    if args.reference:
+        from vtc.compiler.driver import _target_of
+
+        model = load(args.program)
+        tgt = _target_of(model, args.target)
+        ins, outs = model_ports(elaborate(model, args.program), tgt.precision)
+        inputs = read_csv(args.inputs, {p.column: p.format for p in ins}) if args.inputs else {}
+        res = reference_run(model, args.steps, inputs, file=args.program, target=tgt)
+        outputs = res.outputs
+        what = f"reference interpreter, {args.steps} steps"
+    else:
+        comp = compile_model(args.program, compile_options(args))
+        outs = list(comp.outputs)
+        inputs = (
+            read_csv(args.inputs, {p.column: p.format for p in comp.inputs}) if args.inputs else {}
+        )
+        outputs = simulate(comp, args.steps, inputs)
+        per = comp.report["cycles_per_sample"]
+        what = (
+            f"{args.steps} steps of {per:g} cycles ({per / comp.target.clock_mhz:g} us at "
+            f"{comp.target.clock_mhz:g} MHz)"
+        )
+    columns = [(p.column, p.format, outputs[p.column]) for p in outs]
+    if args.out is not None:
+        write_csv(Path(args.out), columns)
+    else:
+        sys.stdout.write(format_csv(columns))
+    print(what, file=sys.stderr)
     return 0

@@ -12,6 +12,7 @@ when ``unroll`` allows it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,10 @@ class GraphBuilder:
         self.region = 0
         self.origin = ""
         self._consts: dict[str, int] = {}
+        self.notes: Counter[str] = Counter()
+
+    def note(self, rewrite: str) -> None:
+        self.notes[rewrite if rewrite.startswith("fast-math") else f"fast-math: {rewrite}"] += 1
 
     def add(self, node: Node) -> int:
         self.nodes.append(node)
@@ -315,4 +320,5 @@ def lower(
         inputs=tuple((p.asm_name, p.number, p.format.name) for p in ins),
         output_ports=tuple((p.asm_name, p.number, p.format.name) for p in outs),
         states=tuple(lw.states),
+        stats=dict(g.notes),
     )

@@ -333,7 +333,7 @@ def optimise(graph: Graph, precision: str, *, fast_math: bool = False) -> Graph:
 
     The returned graph's ``stats`` counts what every rewrite did.
     """
-    stats: Counter[str] = Counter()
+    stats: Counter[str] = Counter(graph.stats)
     before = graph.operations()
     for _ in range(8):
         size = (len(graph.nodes), sum(stats.values()))

@@ -254,6 +254,7 @@ class _Elaborator:
         sub_out: dict[tuple[str, str], Source | None],
     ) -> None:
         driven: dict[tuple[str, str], PortRef] = {}
+        wired = {(c.dst.block, c.dst.port) for c in conns}
         for c in conns:
             src_path, dst_path = prefix + c.src.block, prefix + c.dst.block
             src_spec, dst_spec = local[c.src.block], local[c.dst.block]
@@ -284,7 +285,7 @@ class _Elaborator:
                 else []
             )
             for port in ports:
-                if (bid, port) not in driven:
+                if (bid, port) not in wired:
                     self.fail(f"input '{port}' is not connected", prefix + bid, spec.type)
 
     def resolve_source(
