@@ -8,10 +8,13 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: setup demo test lint typecheck pytest bench clean docs
 
-$(STAMP): pyproject.toml
+# Setup also installs the example third-party block library (docs/plugins.md),
+# which tests/blocks/test_plugin_library.py and examples/models/rms_meter.json use.
+$(STAMP): pyproject.toml examples/plugins/vtc-extra-blocks/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --no-deps -e examples/plugins/vtc-extra-blocks
 	touch $(STAMP)
 
 setup: $(STAMP)

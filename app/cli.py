@@ -30,7 +30,10 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="vtc",
-        description="vtc, the ViSARD toolchain: compile models, assemble, simulate and inspect ViSARD programs.",
+        description=(
+            "vtc, the ViSARD toolchain: compile models, assemble, simulate and inspect "
+            "ViSARD programs."
+        ),
     )
     from vtc.app import __version__
 

@@ -368,7 +368,11 @@ def check(
     """
     spr = comp.model.samples_per_run
     steps = -(-steps // spr) * spr
-    given = dict(inputs) if inputs is not None else random_inputs(comp.inputs, steps, seed, lo, hi)
+    given = (
+        {k: list(v) for k, v in inputs.items()}
+        if inputs is not None
+        else random_inputs(comp.inputs, steps, seed, lo, hi)
+    )
     compiled = simulate(comp, steps, given)
     ref = reference_run(comp.model, steps, given, file=comp.file, target=comp.target)
     tol = tolerance or 0.0

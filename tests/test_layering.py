@@ -35,8 +35,12 @@ def test_simulator_never_imports_the_assembler() -> None:
 
 
 def test_reference_interpreter_never_imports_the_compiler() -> None:
-    banned = ("vtc.compiler.asm", "vtc.compiler.frontend", "vtc.compiler.driver",
-              "vtc.compiler.sim")
+    banned = (
+        "vtc.compiler.asm",
+        "vtc.compiler.frontend",
+        "vtc.compiler.driver",
+        "vtc.compiler.sim",
+    )
     for path, names in _imports(ROOT / "compiler" / "reference").items():
         bad = {n for n in names if n.startswith(banned)}
         assert not bad, f"{path} imports {sorted(bad)}"
@@ -49,8 +53,13 @@ def test_block_libraries_only_use_the_block_api() -> None:
 
 
 def test_model_package_is_independent_of_the_compiler() -> None:
-    banned = ("vtc.compiler.asm", "vtc.compiler.frontend", "vtc.compiler.driver",
-              "vtc.compiler.reference", "vtc.compiler.sim")
+    banned = (
+        "vtc.compiler.asm",
+        "vtc.compiler.frontend",
+        "vtc.compiler.driver",
+        "vtc.compiler.reference",
+        "vtc.compiler.sim",
+    )
     for path, names in _imports(ROOT / "compiler" / "model").items():
         bad = {n for n in names if n.startswith(banned)}
         assert not bad, f"{path} imports {sorted(bad)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -48,13 +49,15 @@ def run(args: argparse.Namespace) -> int:
         for line in _describe(rb, True)[2:]:
             print(line.strip())
         return 0
-    by_cat: dict[str, list] = {}
+    by_cat: dict[str, list[Any]] = {}
     for rb in reg.values():
         by_cat.setdefault(rb.block.category, []).append(rb)
     libs = sorted({(rb.library, rb.package) for rb in reg.values()})
-    print(f"{len(reg)} block types from {len(libs)} "
-          f"librar{'y' if len(libs) == 1 else 'ies'}: "
-          + ", ".join(f"{lib} ({pkg})" for lib, pkg in libs))
+    print(
+        f"{len(reg)} block types from {len(libs)} "
+        f"librar{'y' if len(libs) == 1 else 'ies'}: "
+        + ", ".join(f"{lib} ({pkg})" for lib, pkg in libs)
+    )
     for cat in sorted(by_cat):
         print(f"{cat}:")
         for rb in sorted(by_cat[cat], key=lambda r: r.type_name):

@@ -27,7 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--steps", type=int, default=100, metavar="N", help="model steps (default 100)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     p.add_argument(
-        "--range", nargs=2, type=float, default=(-1.0, 1.0), metavar=("LO", "HI"),
+        "--range",
+        nargs=2,
+        type=float,
+        default=(-1.0, 1.0),
+        metavar=("LO", "HI"),
         help="input values are drawn uniformly from [LO, HI] (default -1 1)",
     )
     p.add_argument("--inputs", metavar="CSV", help="use these inputs instead of random ones")

@@ -46,5 +46,6 @@ def compile_options(args: argparse.Namespace) -> CompileOptions:
 
 def is_model(path: str) -> bool:
     """Whether a command-line file is a model (``*.json`` but not an image set)."""
-    return path.endswith(".json") and not path.endswith((".image.json", ".map.json",
-                                                          ".report.json"))
+    return path.endswith(".json") and not path.endswith(
+        (".image.json", ".map.json", ".report.json")
+    )

@@ -9,7 +9,11 @@ from __future__ import annotations
 from vtc.blocks.api import Block
 from vtc.blocks.std.basic import Gain, Sum
 from vtc.blocks.std.discrete import UnitDelay
+from vtc.blocks.std.expression import BLOCKS as _EXPRESSION
+from vtc.blocks.std.filters import BLOCKS as _FILTERS
+from vtc.blocks.std.mathblocks import BLOCKS as _MATHBLOCKS
 from vtc.blocks.std.ports import Constant, ForIterator, Inport, Outport, Scope, Subsystem
+from vtc.blocks.std.vectors import BLOCKS as _VECTORS
 
 __all__ = ["BLOCKS"]
 
@@ -24,4 +28,8 @@ BLOCKS: tuple[type[Block], ...] = (
     Sum,
     Gain,
     UnitDelay,
+    *_MATHBLOCKS,
+    *_VECTORS,
+    *_FILTERS,
+    *_EXPRESSION,
 )

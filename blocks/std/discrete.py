@@ -11,7 +11,7 @@ __all__ = ["UnitDelay"]
 
 
 def _initial(p: Params, width: int) -> tuple[float, ...]:
-    init = p["initial"]
+    init: tuple[float, ...] = tuple(p["initial"])
     if len(init) == 1:
         return init * width
     if len(init) != width:

@@ -143,8 +143,8 @@ class Abs(Block):
     category = "Math"
     label = "|u|"
     doc = (
-        "Absolute value, element-wise (one `abs`: clears the sign bit, so "
-        "`abs(-0) = +0` and the result of a NaN is a NaN)."
+        "Absolute value, element-wise.\n\n"
+        "One `abs`: it clears the sign bit, so `abs(-0) = +0`, and a NaN stays a NaN."
     )
 
     def output(self, p: Params, ctx: RefContext, u: Mapping[str, Vec], x: Vec) -> dict[str, Vec]:
@@ -163,8 +163,9 @@ class Sqrt(Block):
     category = "Math"
     label = "√u"
     doc = (
-        "Square root, element-wise (one `sqrt`, correctly rounded): a negative "
-        "input gives NaN, `sqrt(-0) = -0`."
+        "Square root, element-wise.\n\n"
+        "One `sqrt`, correctly rounded: a negative input gives NaN, `sqrt(-0) = -0`, "
+        "`sqrt(+inf) = +inf`."
     )
 
     def output(self, p: Params, ctx: RefContext, u: Mapping[str, Vec], x: Vec) -> dict[str, Vec]:
@@ -182,7 +183,7 @@ class Square(Block):
     type_name = "std.square"
     category = "Math"
     label = "u²"
-    doc = "Square, element-wise: `in * in`, one rounded multiplication."
+    doc = "Square, element-wise.\n\n`in * in`: one rounded multiplication."
 
     def output(self, p: Params, ctx: RefContext, u: Mapping[str, Vec], x: Vec) -> dict[str, Vec]:
         v = u["in"]
@@ -201,7 +202,8 @@ class Reciprocal(Block):
     category = "Math"
     label = "1/u"
     doc = (
-        "Reciprocal, element-wise: `1 / in`, one rounded division (`1/+0 = +inf`, `1/-0 = -inf`)."
+        "Reciprocal, element-wise.\n\n"
+        "`1 / in`: one rounded division (`1/+0 = +inf`, `1/-0 = -inf`, `1/inf = 0`)."
     )
 
     def output(self, p: Params, ctx: RefContext, u: Mapping[str, Vec], x: Vec) -> dict[str, Vec]:
@@ -246,9 +248,10 @@ class Math(_Function):
     label = "f(u)"
     binary = frozenset({"pow"})
     doc = (
-        "Math function, element-wise: `exp` (e^in), `exp2` (2^in), `ln`, `log2`, "
-        "`pow` (in1^in2), `rsqrt` (1/sqrt(in)).\n\n"
-        "Ports `in`/`out`; `pow` has `in1` (base) and `in2` (exponent), a scalar "
+        "Math function, element-wise: exp, exp2, ln, log2, pow, rsqrt.\n\n"
+        "`exp` is e^in, `exp2` 2^in, `ln` and `log2` the natural and base-2 "
+        "logarithms, `pow` in1^in2, `rsqrt` 1/sqrt(in). Ports `in`/`out`; "
+        "`pow` has `in1` (base) and `in2` (exponent), a scalar "
         "expanded. Each is one instruction: CPython's `math` function on the "
         "binary64 operand, rounded once (so `rsqrt` is not `1/sqrt` rounded "
         "twice). Logarithms of negative numbers give NaN, of zero -inf; `pow` "
@@ -273,8 +276,7 @@ class Trig(_Function):
     label = "sin"
     binary = frozenset({"atan2"})
     doc = (
-        "Trigonometric function (radians), element-wise: `sin`, `cos`, `tan`, "
-        "`atan`, `atan2`.\n\n"
+        "Trigonometric function (radians), element-wise: sin, cos, tan, atan, atan2.\n\n"
         "Ports `in`/`out`; `atan2` has `in1` (y) and `in2` (x) and gives "
         "atan2(y, x) in [-pi, pi], a scalar expanded. Each is one instruction: "
         "CPython's `math` function on the binary64 operand, rounded once; "
@@ -297,10 +299,10 @@ class Rounding(_Function):
     type_name = "std.rounding"
     label = "⌊u⌋"
     doc = (
-        "Rounding to an integer value, element-wise: `floor`, `ceil`, `round` "
-        "(half away from zero: round(2.5) = 3, round(-2.5) = -3), `trunc` "
-        "(towards zero). One instruction; infinities and NaN are kept, the "
-        "sign of zero is kept (floor(-0.5) = -1, ceil(-0.5) = -0)."
+        "Rounding to an integer value, element-wise: floor, ceil, round, trunc.\n\n"
+        "`round` rounds half away from zero (round(2.5) = 3, round(-2.5) = -3), "
+        "`trunc` towards zero. One instruction; infinities and NaN are kept, and "
+        "so is the sign (floor(-0.5) = -1, ceil(-0.5) = -0)."
     )
     params = (
         Param(
@@ -391,18 +393,16 @@ class Saturation(Block):
         "`min` ignores the NaN). Both limits are rounded to the target "
         "precision; `lower <= upper` is required (equal limits give a constant "
         "except for the sign of a zero: `lower = upper = 0` keeps `-0`). A limit "
-        "may be `\"inf\"` / `\"-inf\"` (no limit on that side)."
+        'may be `"inf"` / `"-inf"` (no limit on that side).'
     )
     params = (
-        Param("lower", "float", -0.5, "lower limit (\"-inf\": none)"),
-        Param("upper", "float", 0.5, "upper limit (\"inf\": none)"),
+        Param("lower", "float", -0.5, 'lower limit ("-inf": none)'),
+        Param("upper", "float", 0.5, 'upper limit ("inf": none)'),
     )
 
     def check(self, p: Params) -> None:
         if p["lower"] > p["upper"]:
-            raise ParamError(
-                "lower", f"{p['lower']:g} is greater than 'upper' ({p['upper']:g})"
-            )
+            raise ParamError("lower", f"{p['lower']:g} is greater than 'upper' ({p['upper']:g})")
 
     def output(self, p: Params, ctx: RefContext, u: Mapping[str, Vec], x: Vec) -> dict[str, Vec]:
         clipped = ctx.fn("min", u["in"], ctx.const([p["upper"]]))
@@ -473,8 +473,8 @@ class Switch(Block):
     category = "Logic"
     label = "switch"
     doc = (
-        "Passes `in1` where `criterion(ctrl)` holds, else `in2`, element-wise "
-        "(any of the three may be a scalar, expanded).\n\n"
+        "Passes `in1` where `criterion(ctrl)` holds, else `in2` (no jump).\n\n"
+        "Element-wise; any of the three inputs may be a scalar, expanded. "
         "`criterion` `>=` is `ctrl >= threshold`, computed as `cmple(threshold, "
         "ctrl)`; `>` is `cmplt(threshold, ctrl)`; `!=0` is `ctrl != 0` "
         "(`threshold` is ignored) and uses `ctrl` itself as the condition of the "
@@ -521,13 +521,17 @@ class Switch(Block):
         a, b = expand(u["in1"], width), expand(u["in2"], width)
         return {
             "out": [
-                g.select(c, x1, x2)
-                for c, x1, x2 in zip(expand(conds, width), a, b, strict=True)
+                g.select(c, x1, x2) for c, x1, x2 in zip(expand(conds, width), a, b, strict=True)
             ]
         }
 
 
 # --- polynomial ----------------------------------------------------------------------------
+
+
+def _no_nan(values: tuple[float, ...]) -> None:
+    if any(v != v for v in values):
+        raise ValueError("NaN is not allowed here")
 
 
 class Polynomial(Block):
@@ -537,10 +541,11 @@ class Polynomial(Block):
     category = "Math"
     label = "P(u)"
     doc = (
-        "Polynomial `c0*u^n + c1*u^(n-1) + ... + cn` of its input, element-wise, "
-        "`coeffs = [c0, c1, ..., cn]` (highest power first, as numpy.polyval).\n\n"
-        "Horner's rule, each operation rounded: `acc = c0`, then for each next "
-        "coefficient `acc = acc*u + c`, i.e. `((c0*u + c1)*u + c2)*u ...`. Every "
+        "Polynomial of its input by Horner's rule, element-wise.\n\n"
+        "`coeffs = [c0, c1, ..., cn]` (highest power first, as numpy.polyval) "
+        "gives `c0*u^n + c1*u^(n-1) + ... + cn`. Horner's rule, each operation "
+        "rounded: `acc = c0`, then for each next coefficient `acc = acc*u + c`, "
+        "i.e. `((c0*u + c1)*u + c2)*u ...`. Every "
         "coefficient is used as written (a leading zero still multiplies, so it "
         "gives NaN for an infinite input). One coefficient gives that constant, "
         "at the input's width."
@@ -551,6 +556,7 @@ class Polynomial(Block):
             "vector",
             (1.0, 0.0),
             "coefficients, highest power first (as numpy.polyval)",
+            check=_no_nan,
         ),
     )
 

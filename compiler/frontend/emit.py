@@ -182,22 +182,33 @@ class _Emitter:
         self.lines.append(f"{'    ' * (depth + 1)}endloop")
 
     def moves(self, rid: int, depth: int) -> None:
+        """Copy the remaining next states into their cells: a ``mov`` waits until
+        no other pending ``mov`` still reads its cell; a cycle goes through a
+        temporary."""
         nodes = self.g.nodes
-        pending = [(cell, self.name[v], nodes[v].origin) for cell, v in self.mov_writes[rid]]
+        pending = {cell: (self.name[v], nodes[v].origin) for cell, v in self.mov_writes[rid]}
+        readers: Counter[str] = Counter(src for src, _ in pending.values())
+        free = [cell for cell in pending if readers[cell] == 0]
         temp = 0
         while pending:
-            sources = Counter(src for _, src, _ in pending)
-            for k, (cell, src, origin) in enumerate(pending):
-                if sources[cell] == 0:
-                    self.line(depth, f"mov  {cell}, {src}", origin)
-                    del pending[k]
-                    break
-            else:  # a cycle of states: save one through a temporary
-                cell = pending[0][0]
+            if not free:  # a cycle of states: save one through a temporary
+                cell = next(iter(pending))
                 tmp = f"_.s{rid}.{temp}"
                 temp += 1
                 self.line(depth, f"mov  {tmp}, {cell}", "")
-                pending = [(c, tmp if src == cell else src, o) for c, src, o in pending]
+                for c, (src, origin) in pending.items():
+                    if src == cell:
+                        pending[c] = (tmp, origin)
+                readers[cell] = 0
+                free.append(cell)
+                continue
+            cell = free.pop()
+            src, origin = pending.pop(cell)
+            self.line(depth, f"mov  {cell}, {src}", origin)
+            if src in pending:
+                readers[src] -= 1
+                if readers[src] == 0:
+                    free.append(src)
 
     def text(self) -> str:
         g, o = self.g, self.opts

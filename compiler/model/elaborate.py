@@ -359,7 +359,10 @@ class _Elaborator:
         else:
             self.check_ports(inports)
             self.check_ports(outports)
-        key = lambda r: (r.params.get("port", 0), r.path)
+
+        def key(r: _Raw) -> tuple[int, str]:
+            return (int(r.params.get("port", 0)), r.path)
+
         in_order = tuple(r.path for r in sorted(inports, key=key) if r.path != index)
         out_order = tuple(r.path for r in sorted(outports, key=key))
         widths = self.widths(raws)
@@ -409,8 +412,35 @@ class _Elaborator:
             seen[num] = r.path
 
     def widths(self, raws: dict[str, _Raw]) -> dict[tuple[str, str], int]:
-        """Propagate widths to a fixed point; blocks in a feedback loop without
-        feedthrough guess theirs from their parameters, checked afterwards."""
+        """Propagate widths; a block without feedthrough that closes a feedback
+        loop first guesses its output width from its parameters; a wrong guess
+        is corrected with the width the loop turns out to have and the
+        propagation repeated (a few times at most), else reported."""
+        overrides: dict[str, dict[str, int]] = {}
+        for _ in range(4):
+            mark = len(self.errors)
+            known, mismatches = self._widths_once(raws, overrides)
+            if not mismatches:
+                return known
+            fixed = dict(overrides)
+            for r, port, want, _got in mismatches:
+                fixed.setdefault(r.path, {})[port] = want
+            if fixed == overrides:
+                break
+            overrides = fixed
+            del self.errors[mark:]
+        for r, port, want, got in mismatches:
+            self.fail(
+                f"the width of output '{port}' ({want}) does not match the feedback loop it "
+                f"closes ({got}); set the initial value to a vector of the loop's width",
+                r.path,
+                r.block.type_name,
+            )
+        return known
+
+    def _widths_once(
+        self, raws: dict[str, _Raw], overrides: Mapping[str, Mapping[str, int]]
+    ) -> tuple[dict[tuple[str, str], int], list[tuple[_Raw, str, int, int]]]:
         known: dict[tuple[str, str], int] = {}
         done: set[str] = set()
         failed: set[str] = set()
@@ -425,8 +455,13 @@ class _Elaborator:
                 for p, s in zip(r.inputs, srcs, strict=True)
                 if s is not None
             }
-            if any(w is None for w in ws.values()) and not guess:
-                return False
+            if any(w is None for w in ws.values()):
+                if not guess:
+                    return False
+                if r.path in overrides:
+                    for p in r.outputs:
+                        known[(r.path, p)] = overrides[r.path].get(p, 1)
+                    return True
             try:
                 if r.body is not None:
                     out = self.body_widths(r, {p: w for p, w in ws.items() if w is not None})
@@ -441,28 +476,53 @@ class _Elaborator:
                 known[(r.path, p)] = out.get(p, 1)
             return True
 
-        progress = True
-        while progress:
-            progress = False
-            for r in todo:
-                if r.path not in done and attempt(r, False):
-                    done.add(r.path)
-                    progress = True
-            if not progress:
-                for r in todo:
-                    if r.path not in done and not r.block.feedthrough(r.params):
-                        if attempt(r, True):
-                            done.add(r.path)
-                            progress = True
-                            break
+        # worklist: a block is ready when every input's width is known; when
+        # nothing is ready, a block without feedthrough guesses (feedback loops)
+        consumers: dict[str, list[_Raw]] = {}
+        missing: dict[str, int] = {}
+        ready: list[_Raw] = []
+        for r in todo:
+            srcs = {s.path for s in r.sources.values()}
+            missing[r.path] = len(srcs)
+            for src in srcs:
+                consumers.setdefault(src, []).append(r)
+            if not srcs and len(r.sources) == len(r.inputs):
+                ready.append(r)
+        guessers = [r for r in todo if not r.block.feedthrough(r.params)]
+        g = 0
+
+        def finished(r: _Raw) -> None:
+            done.add(r.path)
+            for c in consumers.get(r.path, ()):
+                missing[c.path] -= 1
+                if missing[c.path] == 0 and c.path not in done:
+                    ready.append(c)
+
+        while True:
+            while ready:
+                r = ready.pop()
+                if r.path in done or len(r.sources) != len(r.inputs):
+                    continue
+                attempt(r, False)
+                finished(r)
+            while g < len(guessers) and guessers[g].path in done:
+                g += 1
+            if g == len(guessers):
+                break
+            r = guessers[g]
+            if attempt(r, True):
+                finished(r)
+            else:
+                done.add(r.path)  # not connected: reported elsewhere
         # check guesses now that every input width is known
+        mismatches: list[tuple[_Raw, str, int, int]] = []
         for r in todo:
             if r.path in failed or r.body is not None:
                 continue
-            srcs = {p: r.sources.get(p) for p in r.inputs}
-            if any(s is None for s in srcs.values()):
+            wired = {p: r.sources.get(p) for p in r.inputs}
+            if any(s is None for s in wired.values()):
                 continue
-            ws = {p: known.get((s.path, s.port), 1) for p, s in srcs.items() if s is not None}
+            ws = {p: known.get((s.path, s.port), 1) for p, s in wired.items() if s is not None}
             try:
                 out = r.block.output_widths(r.params, ws)
             except BlockError as exc:
@@ -470,14 +530,8 @@ class _Elaborator:
                 continue
             for p in r.outputs:
                 if out.get(p, 1) != known.get((r.path, p), 1):
-                    self.fail(
-                        f"the width of output '{p}' ({out.get(p, 1)}) does not match the "
-                        f"feedback loop it closes ({known.get((r.path, p), 1)}); set the "
-                        "initial value to a vector of the loop's width",
-                        r.path,
-                        r.block.type_name,
-                    )
-        return known
+                    mismatches.append((r, p, out.get(p, 1), known.get((r.path, p), 1)))
+        return known, mismatches
 
     def body_widths(self, r: _Raw, ws: Mapping[str, int]) -> dict[str, int]:
         assert r.body is not None

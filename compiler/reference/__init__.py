@@ -5,6 +5,6 @@ oracle for compiled programs (see :mod:`.interpreter`).
 """
 
 from vtc.compiler.reference.context import NumpyContext
-from vtc.compiler.reference.interpreter import Interpreter, ReferenceResult, model_ports
+from vtc.compiler.reference.interpreter import Interpreter, ReferenceResult
 
-__all__ = ["Interpreter", "NumpyContext", "ReferenceResult", "model_ports"]
+__all__ = ["Interpreter", "NumpyContext", "ReferenceResult"]

@@ -11,9 +11,7 @@ def doc(blocks: list[dict[str, Any]], conns: list[tuple[str, str]], **top: Any) 
     data: dict[str, Any] = {"format": "vtc-model", "version": 1, "name": "m"}
     data.update(top)
     data["blocks"] = blocks
-    data["connections"] = [
-        {"from": src.split("."), "to": dst.split(".")} for src, dst in conns
-    ]
+    data["connections"] = [{"from": src.split("."), "to": dst.split(".")} for src, dst in conns]
     return json.dumps(data, indent=1)
 
 
@@ -21,8 +19,9 @@ def blk(bid: str, btype: str, **params: Any) -> dict[str, Any]:
     return {"id": bid, "type": f"std.{btype}" if "." not in btype else btype, "params": params}
 
 
-def sub(bid: str, btype: str, blocks: list[dict[str, Any]], conns: list[tuple[str, str]],
-        **params: Any) -> dict[str, Any]:
+def sub(
+    bid: str, btype: str, blocks: list[dict[str, Any]], conns: list[tuple[str, str]], **params: Any
+) -> dict[str, Any]:
     return {
         "id": bid,
         "type": btype,

@@ -24,8 +24,12 @@ def _checked(text: str, steps: int = 30, levels: tuple[int, ...] = (0, 1, 2)) ->
 
 def test_accumulator_with_feedback_through_a_delay() -> None:
     text = doc(
-        [blk("x", "inport"), blk("s", "sum", signs="++"), blk("d", "unit_delay", initial=0.5),
-         blk("y", "outport")],
+        [
+            blk("x", "inport"),
+            blk("s", "sum", signs="++"),
+            blk("d", "unit_delay", initial=0.5),
+            blk("y", "outport"),
+        ],
         [("x.out", "s.in1"), ("d.out", "s.in2"), ("s.out", "d.in"), ("s.out", "y.in")],
     )
     _checked(text)
@@ -34,14 +38,24 @@ def test_accumulator_with_feedback_through_a_delay() -> None:
 
 
 def test_subsystems_are_inlined_and_nest() -> None:
-    inner = sub("inner", "std.subsystem",
-                [blk("a", "inport"), blk("g", "gain", k=3.0), blk("b", "outport")],
-                [("a.out", "g.in"), ("g.out", "b.in")])
-    outer = sub("s", "std.subsystem",
-                [blk("u", "inport"), inner, blk("d", "unit_delay"), blk("v", "outport"),
-                 blk("w", "outport")],
-                [("u.out", "inner.a"), ("inner.b", "d.in"), ("d.out", "v.in"),
-                 ("inner.b", "w.in")])
+    inner = sub(
+        "inner",
+        "std.subsystem",
+        [blk("a", "inport"), blk("g", "gain", k=3.0), blk("b", "outport")],
+        [("a.out", "g.in"), ("g.out", "b.in")],
+    )
+    outer = sub(
+        "s",
+        "std.subsystem",
+        [
+            blk("u", "inport"),
+            inner,
+            blk("d", "unit_delay"),
+            blk("v", "outport"),
+            blk("w", "outport"),
+        ],
+        [("u.out", "inner.a"), ("inner.b", "d.in"), ("d.out", "v.in"), ("inner.b", "w.in")],
+    )
     text = doc(
         [blk("x", "inport"), outer, blk("y1", "outport", port=0), blk("y2", "outport", port=1)],
         [("x.out", "s.u"), ("s.v", "y1.in"), ("s.w", "y2.in")],
@@ -53,16 +67,18 @@ def test_subsystems_are_inlined_and_nest() -> None:
 
 
 def _for_model(n: int, with_index: bool) -> str:
-    body = [blk("u", "inport"), blk("acc", "sum", signs="+++" if with_index else "++"),
-            blk("d", "unit_delay"), blk("o", "outport")]
-    conns = [("u.out", "acc.in1"), ("d.out", "acc.in2"), ("acc.out", "d.in"),
-             ("acc.out", "o.in")]
+    body = [
+        blk("u", "inport"),
+        blk("acc", "sum", signs="+++" if with_index else "++"),
+        blk("d", "unit_delay"),
+        blk("o", "outport"),
+    ]
+    conns = [("u.out", "acc.in1"), ("d.out", "acc.in2"), ("acc.out", "d.in"), ("acc.out", "o.in")]
     if with_index:
         body.append(blk("k", "inport"))
         conns.append(("k.out", "acc.in3"))
     loop = sub("f", "std.for_iterator", body, conns, n=n)
-    return doc([blk("x", "inport"), loop, blk("y", "outport")],
-               [("x.out", "f.u"), ("f.o", "y.in")])
+    return doc([blk("x", "inport"), loop, blk("y", "outport")], [("x.out", "f.u"), ("f.o", "y.in")])
 
 
 @pytest.mark.parametrize("n", [1, 3, 40])
@@ -82,8 +98,11 @@ def test_for_iterator_loop_or_unrolled_equals_reference(n: int) -> None:
 
 
 def test_samples_per_run_streams_in_a_hardware_loop() -> None:
-    text = doc([blk("x", "inport"), blk("g", "gain", k=2.0), blk("y", "outport")],
-               [("x.out", "g.in"), ("g.out", "y.in")], samples_per_run=16)
+    text = doc(
+        [blk("x", "inport"), blk("g", "gain", k=2.0), blk("y", "outport")],
+        [("x.out", "g.in"), ("g.out", "y.in")],
+        samples_per_run=16,
+    )
     comps = _checked(text, steps=32)
     comp = comps[1]
     assert "loop 16" in comp.asm_text  # type: ignore[attr-defined]
@@ -92,12 +111,18 @@ def test_samples_per_run_streams_in_a_hardware_loop() -> None:
 
 
 def test_deadline_slack_and_overrun() -> None:
-    text = doc([blk("x", "inport"), blk("g", "gain", k=2.0), blk("y", "outport")],
-               [("x.out", "g.in"), ("g.out", "y.in")], sample_time=1e-6)
+    text = doc(
+        [blk("x", "inport"), blk("g", "gain", k=2.0), blk("y", "outport")],
+        [("x.out", "g.in"), ("g.out", "y.in")],
+        sample_time=1e-6,
+    )
     comp = compile_model(loads(text), file="t.json")
     assert comp.report["deadline_slack_us"] == pytest.approx(1.0 - comp.cycles_per_sample / 100)
-    tight = doc([blk("x", "inport"), blk("g", "gain", k=2.0), blk("y", "outport")],
-                [("x.out", "g.in"), ("g.out", "y.in")], sample_time=2e-8)
+    tight = doc(
+        [blk("x", "inport"), blk("g", "gain", k=2.0), blk("y", "outport")],
+        [("x.out", "g.in"), ("g.out", "y.in")],
+        sample_time=2e-8,
+    )
     with pytest.raises(ModelError) as info:
         compile_model(loads(tight), file="t.json")
     per = comp.cycles_per_sample / 100
@@ -111,10 +136,20 @@ def test_deadline_slack_and_overrun() -> None:
 
 def test_algebraic_loop_names_every_block() -> None:
     text = doc(
-        [blk("x", "inport"), blk("a", "sum", signs="++"), blk("b", "gain", k=0.5),
-         blk("c", "gain", k=2.0), blk("y", "outport")],
-        [("x.out", "a.in1"), ("c.out", "a.in2"), ("a.out", "b.in"), ("b.out", "c.in"),
-         ("b.out", "y.in")],
+        [
+            blk("x", "inport"),
+            blk("a", "sum", signs="++"),
+            blk("b", "gain", k=0.5),
+            blk("c", "gain", k=2.0),
+            blk("y", "outport"),
+        ],
+        [
+            ("x.out", "a.in1"),
+            ("c.out", "a.in2"),
+            ("a.out", "b.in"),
+            ("b.out", "c.in"),
+            ("b.out", "y.in"),
+        ],
     )
     with pytest.raises(ModelError) as info:
         compile_model(loads(text), file="t.json")
@@ -127,10 +162,20 @@ def test_algebraic_loop_names_every_block() -> None:
 
 def test_wiring_errors_are_collected() -> None:
     text = doc(
-        [blk("x", "inport", port=0), blk("x2", "inport", port=0), blk("s", "sum", signs="+-"),
-         blk("g", "gain"), blk("y", "outport")],
-        [("x.out", "s.in1"), ("x2.out", "g.in"), ("x.out", "g.in"), ("g.nope", "y.in"),
-         ("x.out", "s.in7")],
+        [
+            blk("x", "inport", port=0),
+            blk("x2", "inport", port=0),
+            blk("s", "sum", signs="+-"),
+            blk("g", "gain"),
+            blk("y", "outport"),
+        ],
+        [
+            ("x.out", "s.in1"),
+            ("x2.out", "g.in"),
+            ("x.out", "g.in"),
+            ("g.nope", "y.in"),
+            ("x.out", "s.in7"),
+        ],
     )
     with pytest.raises(VtcErrors) as info:
         compile_model(loads(text, "w.json"), file="w.json")
@@ -146,11 +191,22 @@ def test_wiring_errors_are_collected() -> None:
 
 def test_parameter_and_width_errors() -> None:
     text = doc(
-        [blk("x", "inport", width=3), blk("c", "constant", value=[1, 2]),
-         blk("s", "sum", signs="+*"), blk("t", "sum", signs="++"), blk("y", "outport"),
-         blk("z", "outport", port=1)],
-        [("x.out", "s.in1"), ("c.out", "s.in2"), ("x.out", "t.in1"), ("c.out", "t.in2"),
-         ("t.out", "y.in"), ("c.out", "z.in")],
+        [
+            blk("x", "inport", width=3),
+            blk("c", "constant", value=[1, 2]),
+            blk("s", "sum", signs="+*"),
+            blk("t", "sum", signs="++"),
+            blk("y", "outport"),
+            blk("z", "outport", port=1),
+        ],
+        [
+            ("x.out", "s.in1"),
+            ("c.out", "s.in2"),
+            ("x.out", "t.in1"),
+            ("c.out", "t.in2"),
+            ("t.out", "y.in"),
+            ("c.out", "z.in"),
+        ],
     )
     with pytest.raises(VtcErrors) as info:
         compile_model(loads(text, "p.json"), file="p.json")
@@ -164,24 +220,40 @@ def test_parameter_and_width_errors() -> None:
 
 def test_vectors_and_constants() -> None:
     text = doc(
-        [blk("x", "inport", width=3), blk("c", "constant", value=[1, -2, 0.5]),
-         blk("s", "sum", signs="+-"), blk("m", "gain", k=[[1, 0, 2], [0, 0, 0]]),
-         blk("y", "outport", port=0), blk("z", "outport", port=1)],
-        [("x.out", "s.in1"), ("c.out", "s.in2"), ("s.out", "m.in"), ("m.out", "y.in"),
-         ("s.out", "z.in")],
+        [
+            blk("x", "inport", width=3),
+            blk("c", "constant", value=[1, -2, 0.5]),
+            blk("s", "sum", signs="+-"),
+            blk("m", "gain", k=[[1, 0, 2], [0, 0, 0]]),
+            blk("y", "outport", port=0),
+            blk("z", "outport", port=1),
+        ],
+        [
+            ("x.out", "s.in1"),
+            ("c.out", "s.in2"),
+            ("s.out", "m.in"),
+            ("m.out", "y.in"),
+            ("s.out", "z.in"),
+        ],
     )
     comps = _checked(text)
     ref = reference_run(loads(text), 1, {"x[0]": [1.0], "x[1]": [1.0], "x[2]": [1.0]})
     assert ref.outputs["y[0]"] == [0.0 + 2 * 0.5]
     assert ref.outputs["y[1]"] == [0.0]
     assert [p.column for p in comps[0].outputs] == [  # type: ignore[attr-defined]
-        "y[0]", "y[1]", "z[0]", "z[1]", "z[2]"]
+        "y[0]",
+        "y[1]",
+        "z[0]",
+        "z[1]",
+        "z[2]",
+    ]
 
 
 def test_scope_compiles_to_nothing_and_records_in_the_reference() -> None:
-    text = doc([blk("x", "inport"), blk("g", "gain", k=2.0), blk("sc", "scope"),
-                blk("y", "outport")],
-               [("x.out", "g.in"), ("g.out", "sc.in"), ("x.out", "y.in")])
+    text = doc(
+        [blk("x", "inport"), blk("g", "gain", k=2.0), blk("sc", "scope"), blk("y", "outport")],
+        [("x.out", "g.in"), ("g.out", "sc.in"), ("x.out", "y.in")],
+    )
     comp = _checked(text)[1]
     assert "mul" not in comp.asm_text  # type: ignore[attr-defined]
     res = reference_run(loads(text), 2, {"x": [1.0, 2.0]})
@@ -189,16 +261,20 @@ def test_scope_compiles_to_nothing_and_records_in_the_reference() -> None:
 
 
 def test_unused_input_is_still_read_every_step() -> None:
-    text = doc([blk("x", "inport"), blk("z", "inport", port=1), blk("y", "outport")],
-               [("x.out", "y.in")])
+    text = doc(
+        [blk("x", "inport"), blk("z", "inport", port=1), blk("y", "outport")], [("x.out", "y.in")]
+    )
     comp = _checked(text)[1]
     assert "in   _.t1, z" in comp.asm_text or ", z " in comp.asm_text + " "  # type: ignore
     assert comp.asm_text.count("in   ") == 2  # type: ignore[attr-defined]
 
 
 def test_double_precision_target() -> None:
-    text = doc([blk("x", "inport"), blk("g", "gain", k=0.1), blk("y", "outport")],
-               [("x.out", "g.in"), ("g.out", "y.in")], target="zynq7020-double")
+    text = doc(
+        [blk("x", "inport"), blk("g", "gain", k=0.1), blk("y", "outport")],
+        [("x.out", "g.in"), ("g.out", "y.in")],
+        target="zynq7020-double",
+    )
     comp = _checked(text)[1]
     assert comp.target.precision == "double"  # type: ignore[attr-defined]
     res = reference_run(loads(text), 1, {"x": [3.0]})

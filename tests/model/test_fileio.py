@@ -74,8 +74,12 @@ def test_unknown_block_type_is_kept_on_save() -> None:
     text = dumps(m)
     again = json.loads(text)
     z = next(b for b in again["blocks"] if b["id"] == "z")
-    assert z == {"id": "z", "type": "acme.flux", "params": {"q": [1, 2], "mode": "x"},
-                 "pos": [1, 2]}
+    assert z == {
+        "id": "z",
+        "type": "acme.flux",
+        "params": {"q": [1, 2], "mode": "x"},
+        "pos": [1, 2],
+    }
     assert {"from": ["g", "out"], "to": ["z", "in"]} in again["connections"]
     from vtc.compiler.driver import compile_model
 

@@ -104,12 +104,15 @@ class Rms(_Smoother):
         "element, in this order: s = x*x; e = s - m; t = alpha*e; m' = m + t; "
         "y = sqrt(m'); the next state is m'. `alpha` in (0, 1] (rounded to the target "
         "precision) is the weight of the newest sample; for a time constant tau at "
-        "sample time Ts use alpha = 1 - exp(-Ts/tau); alpha = 1 gives |x|. With a "
-        "finite input and `initial` >= 0, m never becomes negative; an infinite or NaN "
-        "input makes m (and y) infinite or NaN from then on, as in any recursive filter."
+        "sample time Ts use alpha = 1 - exp(-Ts/tau); alpha = 1 gives |x| up to the "
+        "rounding of x^2 - m[k-1]. With `initial` >= 0, m is never negative. An input "
+        "whose square is infinite makes m infinite, and the next step makes it NaN; a NaN "
+        "input makes it NaN; as in any recursive filter, a NaN state stays NaN for good."
     )
     params = (
-        Param("alpha", "float", 0.01, "weight of the newest sample, in (0, 1]", check=_unit_interval),
+        Param(
+            "alpha", "float", 0.01, "weight of the newest sample, in (0, 1]", check=_unit_interval
+        ),
         Param(
             "initial",
             "vector",
@@ -188,7 +191,11 @@ class Lowpass1(_Smoother):
         "discretisation, DC gain 1). Operations, per element, in this order: d = x - y; "
         "t = alpha*d; y' = y + t; the output and the next state are y'. `fc` must not "
         "exceed the Nyquist frequency 1/(2*Ts), and fc*Ts must be large enough that "
-        "alpha is at least 2^-126 (it never rounds to zero)."
+        "alpha is at least 2^-126 (it never rounds to zero). As any recursive filter in "
+        "floating point, y settles near a constant input x, not always on it: it stops "
+        "moving once alpha*(x - y) rounds away when added to y (in single precision, "
+        "within about 2^-24*|x|/alpha of x). An infinite input makes y infinite, and the "
+        "next step makes it NaN; a NaN state stays NaN for good."
     )
     params = (
         Param("fc", "float", doc="cut-off frequency [Hz], > 0", check=_positive),
@@ -265,7 +272,7 @@ class Deadband(Block):
         "this order: a = x - upper; b = x - lower; hi = cmple(x, upper); "
         "lo = cmple(lower, x); inner = lo ? +0 : b; y = hi ? inner : a (two cmov, no "
         "jump). A NaN input gives NaN (it fails `x <= upper`). The bounds are rounded to "
-        "the target precision; they may be infinite (`\"-inf\"`, `\"inf\"`) for a "
+        'the target precision; they may be infinite (`"-inf"`, `"inf"`) for a '
         "one-sided band."
     )
     params = (
