@@ -19,10 +19,10 @@ $(STAMP): pyproject.toml examples/plugins/vtc-extra-blocks/pyproject.toml
 
 setup: $(STAMP)
 
-## The main job on a shipped example: assemble, show the report, simulate.
+## The main job on a shipped example: compile a model, check it against the reference.
 demo: setup
-	$(VTC) asm examples/asm/biquad.s -o build/demo
-	$(VTC) sim examples/asm/biquad.s --steps 8 --inputs examples/asm/biquad.in.csv
+	$(VTC) compile examples/models/pid_motor.json -o build/demo
+	$(VTC) check examples/models/pid_motor.json --steps 200
 
 ## The whole test suite: lint, type check, tests.
 test: setup lint typecheck pytest
@@ -48,6 +48,8 @@ bench: setup
 	$(PY) benchmarks/schedule_quality.py
 	$(PY) benchmarks/throughput.py
 	$(PY) benchmarks/bitstream_speed.py
+	$(PY) benchmarks/compile_speed.py
+	$(PY) benchmarks/opt_levels.py
 
 clean:
 	rm -rf build .mypy_tree .pytest_cache .mypy_cache .ruff_cache

@@ -13,13 +13,14 @@ from typing import Any
 
 #: Blocks per filter section.
 LANE = 8
-#: Filter sections per channel.
+#: Filter sections per channel (more when there would be over 250 channels).
 CASCADE = 16
 
 
 def lanes(n_blocks: int, *, target: str = "bench-large", name: str = "lanes") -> str:
     """Model text of about ``n_blocks`` blocks in lanes of :data:`LANE`."""
     n_lanes = max(1, n_blocks // LANE)
+    cascade = max(CASCADE, -(-n_lanes // 250))  # at most 250 channels (ports)
     blocks: list[dict[str, Any]] = []
     conns: list[dict[str, Any]] = []
 
@@ -30,9 +31,9 @@ def lanes(n_blocks: int, *, target: str = "bench-large", name: str = "lanes") ->
     for i in range(n_lanes):
         p = f"l{i}_"
         k = 0.5 + (i % 7) * 0.0625
-        if i % CASCADE == 0:
-            prev = f"x{i // CASCADE}"
-            blocks.append({"id": prev, "type": "std.inport", "params": {"port": i // CASCADE}})
+        if i % cascade == 0:
+            prev = f"x{i // cascade}"
+            blocks.append({"id": prev, "type": "std.inport", "params": {"port": i // cascade}})
         blocks += [
             {"id": f"{p}g0", "type": "std.gain", "params": {"k": k}},
             {"id": f"{p}s0", "type": "std.sum", "params": {"signs": "+-"}},
@@ -56,9 +57,9 @@ def lanes(n_blocks: int, *, target: str = "bench-large", name: str = "lanes") ->
         wire(f"{p}d0", f"{p}s2", "in2")
         wire(prev, f"{p}s2", "in3")
         prev = f"{p}s2"
-        if i % CASCADE == CASCADE - 1 or i == n_lanes - 1:
-            y = f"y{i // CASCADE}"
-            blocks.append({"id": y, "type": "std.outport", "params": {"port": i // CASCADE}})
+        if i % cascade == cascade - 1 or i == n_lanes - 1:
+            y = f"y{i // cascade}"
+            blocks.append({"id": y, "type": "std.outport", "params": {"port": i // cascade}})
             wire(prev, y, "in")
     return json.dumps(
         {

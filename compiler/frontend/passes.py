@@ -19,7 +19,9 @@ Inexact passes (``--fast-math`` only), each counted in the report:
 
 * :func:`reassociate` - chains of additions or multiplications become
   balanced trees (shorter dependence chains);
-* :func:`rsqrt` - ``1/sqrt(x)`` -> ``rsqrt x``.
+* :func:`rsqrt` - ``1/sqrt(x)`` -> ``rsqrt x``;
+* :func:`vtc.compiler.frontend.fastmath.simplify_subgraphs` - sympy
+  simplification of small arithmetic subgraphs.
 
 :func:`optimise` runs them to a fixed point and counts what each did.
 """
@@ -347,6 +349,11 @@ def optimise(graph: Graph, precision: str, *, fast_math: bool = False) -> Graph:
         if (len(graph.nodes), sum(stats.values())) == size:
             break
     if fast_math:
+        from vtc.compiler.frontend.fastmath import simplify_subgraphs
+
+        graph = simplify_subgraphs(graph, precision, stats)
+        graph = fold(graph, precision, stats)
+        graph = cse(graph, stats)
         graph = reassociate(graph, stats)
         graph = cse(graph, stats)
     stats["operations before"] = before
