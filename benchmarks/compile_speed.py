@@ -18,6 +18,7 @@ linear. Figures go to ``benchmarks/results/compile_speed.json``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import time
@@ -101,7 +102,7 @@ def main() -> int:
             + ")"
             + (f"\n          {row['note']}" if row["note"] else "")
         )
-    for a, b in zip(rows, rows[1:], strict=False):
+    for a, b in itertools.pairwise(rows):
         if a["end_to_end"] == b["end_to_end"]:
             f = b["seconds"]["total"] / a["seconds"]["total"]  # type: ignore[index]
             print(f"  {a['blocks']} -> {b['blocks']} blocks: time x{f:.1f} (linear: x10)")
@@ -109,8 +110,10 @@ def main() -> int:
     goal = {"goal_seconds_10k": 10.0}
     if ten is not None:
         goal["seconds_10k"] = ten["seconds"]["total"]  # type: ignore[index]
-        print(f"goal: 10,000 blocks in <= 10 s: {ten['seconds']['total']:.2f} s "  # type: ignore[index]
-              f"{'met' if ten['seconds']['total'] <= 10 else 'NOT met'}")  # type: ignore[index]
+        print(
+            f"goal: 10,000 blocks in <= 10 s: {ten['seconds']['total']:.2f} s "  # type: ignore[index]
+            f"{'met' if ten['seconds']['total'] <= 10 else 'NOT met'}"
+        )  # type: ignore[index]
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"rows": rows, **goal}, indent=2) + "\n")

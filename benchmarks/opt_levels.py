@@ -49,8 +49,10 @@ def main() -> int:
                 "cycles_per_sample": r["cycles_per_sample"],
                 "cells": r["cells"],
             }
-            cells.append(f"{r['optimisation']['operations_after']:>5} op {r['instructions']:>5} in "
-                         f"{r['cycles_per_sample']:>6g} cy")
+            cells.append(
+                f"{r['optimisation']['operations_after']:>5} op {r['instructions']:>5} in "
+                f"{r['cycles_per_sample']:>6g} cy"
+            )
         o0 = row["-O0"]["cycles_per_sample"]  # type: ignore[index]
         o2 = row["-O2"]["cycles_per_sample"]  # type: ignore[index]
         row["speedup_O2_over_O0"] = round(o0 / o2, 3)

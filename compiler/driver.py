@@ -162,6 +162,7 @@ def compile_model(
     name = model.name or Path(file).stem or "model"
     target = _target_of(model, opts.target)
     diagram = elaborate(model, file)
+    _check_ports(diagram, target, file)
     t1 = time.perf_counter()
     times["load"] = t1 - t0
     graph = lower(
@@ -181,14 +182,26 @@ def compile_model(
     asm_file = str(Path(file).with_name(f"{name}.s")) if file != "<model>" else f"{name}.s"
     t3 = time.perf_counter()
     times["emit"] = t3 - t2
-    assembly = assemble(
-        text,
-        asm_file,
-        target=target,
-        keep_order=opts.opt_level == 0,
-        effort=2 if opts.opt_level >= 2 else 1,
-        name=name,
-    )
+    try:
+        assembly = assemble(
+            text,
+            asm_file,
+            target=target,
+            keep_order=opts.opt_level == 0,
+            effort=2 if opts.opt_level >= 2 else 1,
+            name=name,
+        )
+    except VtcError as exc:
+        raise ModelError(
+            f"the compiled program does not fit target '{target.name}': {exc.message}",
+            file=file,
+            notes=[
+                f"{graph.operations()} operations, {len(graph.states)} state cells; "
+                "a target with more memory (e.g. --target bench-large) or a smaller "
+                "model may fit",
+                *exc.notes,
+            ],
+        ) from None
     times["assemble"] = time.perf_counter() - t3
     ins, outs = model_ports(diagram, target.precision)
     report = _report(model, opts, graph, before, assembly, target, file)
@@ -217,6 +230,24 @@ def compile_model(
             ],
         )
     return comp
+
+
+def _check_ports(diagram: Diagram, target: Target, file: str) -> None:
+    ins, outs = model_ports(diagram, target.precision)
+    for ports, have, what in (
+        (ins, target.input_ports, "input"),
+        (outs, target.output_ports, "output"),
+    ):
+        if len(ports) > have:
+            first = ports[have]
+            inst = diagram.inst(first.path)
+            raise ModelError(
+                f"the model needs {len(ports)} {what} ports, target '{target.name}' has "
+                f"{have}: this block's port {first.column} is one too many",
+                file=file,
+                path=first.path,
+                block_type=inst.type,
+            )
 
 
 def _report(

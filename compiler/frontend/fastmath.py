@@ -39,8 +39,9 @@ class _Emit:
         self.precision = precision
 
     def const(self, value: float) -> int:
-        self.new.append(Node("const", (), 0, as_precision(float(value), self.precision), "",
-                             self.origin))
+        self.new.append(
+            Node("const", (), 0, as_precision(float(value), self.precision), "", self.origin)
+        )
         return len(self.new) - 1
 
     def op(self, mnemonic: str, *args: int) -> int:

@@ -279,3 +279,28 @@ def test_double_precision_target() -> None:
     assert comp.target.precision == "double"  # type: ignore[attr-defined]
     res = reference_run(loads(text), 1, {"x": [3.0]})
     assert res.outputs["y"] == [0.30000000000000004]
+
+
+def test_too_many_ports_names_the_block() -> None:
+    blocks = [blk(f"x{i}", "inport", port=i) for i in range(17)] + [blk("y", "outport")]
+    text = doc(blocks, [("x0.out", "y.in")])
+    with pytest.raises(ModelError) as info:
+        compile_model(loads(text), file="t.json")
+    assert str(info.value) == (
+        "t.json: block x16 (std.inport): error: the model needs 17 input ports, target "
+        "'zynq7020-single' has 16: this block's port x16 is one too many"
+    )
+
+
+def test_program_too_big_for_the_target_is_a_model_error() -> None:
+    text = doc(
+        [blk("x", "inport"), blk("d", "delay", n=1100), blk("y", "outport")],
+        [("x.out", "d.in"), ("d.out", "y.in")],
+    )
+    with pytest.raises(ModelError) as info:
+        compile_model(loads(text), file="t.json")
+    assert str(info.value).startswith(
+        "t.json: error: the compiled program does not fit target 'zynq7020-single': "
+    )
+    assert "data_depth 1024" in str(info.value)
+    assert "--target bench-large" in info.value.format()

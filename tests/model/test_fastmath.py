@@ -12,11 +12,24 @@ from vtc.compiler.model import loads
 
 def _factorable() -> str:
     return doc(
-        [blk("a", "inport", port=0), blk("b", "inport", port=1), blk("c", "inport", port=2),
-         blk("p1", "product", ops="**"), blk("p2", "product", ops="**"),
-         blk("s", "sum", signs="++"), blk("y", "outport")],
-        [("a.out", "p1.in1"), ("b.out", "p1.in2"), ("a.out", "p2.in1"), ("c.out", "p2.in2"),
-         ("p1.out", "s.in1"), ("p2.out", "s.in2"), ("s.out", "y.in")],
+        [
+            blk("a", "inport", port=0),
+            blk("b", "inport", port=1),
+            blk("c", "inport", port=2),
+            blk("p1", "product", ops="**"),
+            blk("p2", "product", ops="**"),
+            blk("s", "sum", signs="++"),
+            blk("y", "outport"),
+        ],
+        [
+            ("a.out", "p1.in1"),
+            ("b.out", "p1.in2"),
+            ("a.out", "p2.in1"),
+            ("c.out", "p2.in2"),
+            ("p1.out", "s.in1"),
+            ("p2.out", "s.in2"),
+            ("s.out", "y.in"),
+        ],
     )
 
 
@@ -35,11 +48,22 @@ def test_subgraph_is_factored_only_under_fast_math() -> None:
 
 def test_rsqrt_and_reassociation() -> None:
     text = doc(
-        [blk("x", "inport", port=0), blk("r", "sqrt"), blk("q", "reciprocal"),
-         blk("u", "inport", port=1, width=8), blk("s", "sum", signs="+"),
-         blk("y", "outport", port=0), blk("z", "outport", port=1)],
-        [("x.out", "r.in"), ("r.out", "q.in"), ("q.out", "y.in"), ("u.out", "s.in1"),
-         ("s.out", "z.in")],
+        [
+            blk("x", "inport", port=0),
+            blk("r", "sqrt"),
+            blk("q", "reciprocal"),
+            blk("u", "inport", port=1, width=8),
+            blk("s", "sum", signs="+"),
+            blk("y", "outport", port=0),
+            blk("z", "outport", port=1),
+        ],
+        [
+            ("x.out", "r.in"),
+            ("r.out", "q.in"),
+            ("q.out", "y.in"),
+            ("u.out", "s.in1"),
+            ("s.out", "z.in"),
+        ],
     )
     model = loads(text)
     fast = compile_model(model, CompileOptions(fast_math=True), file="f.json")
