@@ -144,3 +144,52 @@ def test_blocks_lists_the_standard_library(capsys: pytest.CaptureFixture[str]) -
     assert out.startswith("std.unit_delay  (vtc, library 'std', Discrete)")
     code, _, err = run(["blocks", "std.nope"], capsys)
     assert code == 1 and "no installed library defines the block type 'std.nope'" in err
+
+
+def test_check_reports_the_first_mismatch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lowering that disagrees with the reference is caught, naming step and port."""
+    from vtc.blocks.std.basic import Gain
+
+    model = _model(tmp_path)
+    original = Gain.lower_output
+
+    def wrong(self, p, g, u, x):  # type: ignore[no-untyped-def]
+        out = original(self, p, g, u, x)
+        return {"out": [g.op("add", v, g.const(2.0**-20)) for v in out["out"]]}
+
+    monkeypatch.setattr(Gain, "lower_output", wrong)
+    code, out, err = run(["check", str(model), "--steps", "5"], capsys)
+    assert code == 1 and out == ""
+    assert err.startswith(f"{model}: error: mismatch at step 0 on output 'y': compiled ")
+    assert ", reference " in err
+
+
+def test_vector_ports_are_columns_with_indices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = {
+        "format": "vtc-model",
+        "version": 1,
+        "name": "vec",
+        "blocks": [
+            {"id": "u", "type": "std.inport", "params": {"width": 2}},
+            {"id": "g", "type": "std.gain", "params": {"k": [2.0, -1.0]}},
+            {"id": "y", "type": "std.outport", "params": {}},
+        ],
+        "connections": [
+            {"from": ["u", "out"], "to": ["g", "in"]},
+            {"from": ["g", "out"], "to": ["y", "in"]},
+        ],
+    }
+    path = tmp_path / "vec.json"
+    path.write_text(json.dumps(data))
+    inputs = tmp_path / "in.csv"
+    inputs.write_text("u[0],u[1]\n1,2\n3,4\n")
+    for extra in ([], ["--reference"]):
+        code, out, err = run(
+            ["sim", str(path), "--steps", "2", "--inputs", str(inputs), *extra], capsys
+        )
+        assert code == 0, err
+        assert out == "y[0],y[1]\n2.0,-2.0\n6.0,-4.0\n"
