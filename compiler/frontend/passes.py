@@ -73,7 +73,7 @@ def _remapped(graph: Graph, nodes: list[Node], remap: list[int]) -> Graph:
     return replace(graph, nodes=tuple(nodes), regions=regions, outputs=outputs)
 
 
-def _const(new: list[Node], value: float, origin: str) -> Node:
+def _const(value: float, origin: str) -> Node:
     return Node("const", (), 0, value, "", origin)
 
 
@@ -98,7 +98,7 @@ def fold(graph: Graph, precision: str, stats: Counter[str]) -> Graph:
             assert fn is not None
             value = sem.as_precision(fn(*(a.value for a in args)), precision)
             st["folded"] += 1
-            return _const(new, value, node.origin)
+            return _const(value, node.origin)
         return node
 
     return _rebuild(graph, rewrite, stats)
@@ -149,7 +149,7 @@ def cheaper(graph: Graph, precision: str, stats: Counter[str]) -> Graph:
                 inv = 1.0 / kb.value
                 if sem.as_precision(inv, precision) == inv and inv != 0.0 and math.isfinite(inv):
                     st["x/2^k -> x*2^-k"] += 1
-                    new.append(_const(new, inv, node.origin))
+                    new.append(_const(inv, node.origin))
                     return replace(node, op="mul", args=(a, len(new) - 1))
         elif op == "sub":
             if is_const(new, args[1], 0.0):
