@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from vtc.compiler.errors import VtcError
 
 #: Command modules under vtc.app.commands, in the order ``vtc --help`` lists them.
-COMMAND_MODULES = ("compile", "check", "sim", "asm", "disasm", "blocks", "bit")
+COMMAND_MODULES = ("compile", "check", "sim", "asm", "disasm", "blocks", "gui", "bit")
 
 
 class _Parser(argparse.ArgumentParser):

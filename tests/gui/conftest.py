@@ -1,0 +1,7 @@
+"""GUI tests run offscreen (no display needed)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
