@@ -50,6 +50,7 @@ bench: setup
 	$(PY) benchmarks/bitstream_speed.py
 	$(PY) benchmarks/compile_speed.py
 	$(PY) benchmarks/opt_levels.py
+	$(PY) benchmarks/editor_open.py
 
 clean:
 	rm -rf build .mypy_tree .pytest_cache .mypy_cache .ruff_cache

@@ -44,6 +44,11 @@ def lanes(n_blocks: int, *, target: str = "bench-large", name: str = "lanes") ->
             {"id": f"{p}g2", "type": "std.gain", "params": {"k": 1.5 - k}},
             {"id": f"{p}s2", "type": "std.sum", "params": {"signs": "+++"}},
         ]
+        for col, b in enumerate(blocks[-8:]):
+            b["pos"] = [
+                140.0 * (1 + col + 8 * (i % cascade)),
+                100.0 * (i // cascade) * 2 + (60.0 if col % 2 else 0.0),
+            ]
         wire(prev, f"{p}g0", "in")
         wire(f"{p}g0", f"{p}s0", "in1")
         wire(f"{p}g1", f"{p}s0", "in2")

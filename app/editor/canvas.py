@@ -147,7 +147,9 @@ class BlockItem(QGraphicsItem):
         font.setPointSizeF(9.5)
         font.setBold(True)
         p.setFont(font)
-        label = self.label if len(self.label) <= 12 else self.label[:11] + "…"
+        label = p.fontMetrics().elidedText(
+            self.label, Qt.TextElideMode.ElideRight, int(BLOCK_W - 10)
+        )
         p.drawText(QRectF(4, 0, BLOCK_W - 8, self.height), Qt.AlignmentFlag.AlignCenter, label)
         font.setBold(False)
         font.setPointSizeF(8.5)
@@ -425,6 +427,26 @@ class DiagramView(QGraphicsView):
         self.setAcceptDrops(True)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setMinimumSize(400, 300)
+
+    def mousePressEvent(self, event: Any) -> None:
+        if event.button() == Qt.MouseButton.MiddleButton:  # pan with the middle button
+            self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+            fake = type(event)(
+                event.type(),
+                event.position(),
+                event.globalPosition(),
+                Qt.MouseButton.LeftButton,
+                Qt.MouseButton.LeftButton,
+                event.modifiers(),
+            )
+            super().mousePressEvent(fake)
+            return
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: Any) -> None:
+        super().mouseReleaseEvent(event)
+        if self.dragMode() == QGraphicsView.DragMode.ScrollHandDrag:
+            self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
 
     def wheelEvent(self, event: Any) -> None:
         factor = 1.15 if event.angleDelta().y() > 0 else 1 / 1.15

@@ -90,6 +90,8 @@ class MainWindow(QMainWindow):
         self.resize(1400, 860)
         self.refresh_title()
         self.check_model()
+        self.sim_panel.set_model(self.doc.model, self.doc.file or "untitled.json")
+        self.schedule_view.instructionSelected.connect(self.show_instruction)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
@@ -579,6 +581,14 @@ class MainWindow(QMainWindow):
         self.asm_view.show_text(message)
         self.results.setCurrentWidget(self.asm_view)
         self.statusBar().showMessage("compile failed: " + message.splitlines()[0], 10000)
+
+    def show_instruction(self, address: int) -> None:
+        """A bar of the schedule was clicked: show its line in the listing and the source."""
+        self.listing_view.select_address(address)
+        line = self.schedule_view.source_line(address)
+        if line is not None:
+            self.asm_view.select_line(line)
+        self.statusBar().showMessage(self.schedule_view.tooltip(address).splitlines()[0], 8000)
 
     def cancel(self) -> None:
         if self.job is not None:

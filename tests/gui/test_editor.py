@@ -232,3 +232,45 @@ def test_gui_screenshot_command(tmp_path: Path) -> None:
     png = tmp_path / "shot.png"
     assert main(["gui", str(EXAMPLES / "pid_motor.json"), "--screenshot", str(png)]) == 0
     assert png.stat().st_size > 10_000
+
+
+def test_drop_from_the_palette_adds_the_block_there(qtbot) -> None:  # type: ignore
+    from PySide6.QtCore import QMimeData
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+
+    from vtc.app.editor.canvas import BLOCK_MIME
+
+    win = _window(qtbot)
+    mime = QMimeData()
+    mime.setData(BLOCK_MIME, b"std.pid")
+    pos = QPointF(120, 80)
+    args = (
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication_send(win.view.viewport(), QDragEnterEvent(pos.toPoint(), *args))
+    QApplication_send(win.view.viewport(), QDragMoveEvent(pos.toPoint(), *args))
+    QApplication_send(win.view.viewport(), QDropEvent(pos, *args))
+    blocks = win.doc.model.blocks
+    assert [b.type for b in blocks] == ["std.pid"]
+    scene_pos = win.view.mapToScene(pos.toPoint())
+    assert blocks[0].pos == (round(scene_pos.x(), 1), round(scene_pos.y(), 1))
+
+
+def QApplication_send(target, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.sendEvent(target, event)
+
+
+def test_clicking_the_schedule_shows_the_listing_line(qtbot) -> None:  # type: ignore
+    win = _window(qtbot, EXAMPLES / "pid_motor.json")
+    win.compile()
+    qtbot.waitUntil(lambda: win.compilation is not None, timeout=30000)
+    win.schedule_view.instructionSelected.emit(3)
+    assert (
+        win.listing_view.textCursor().hasSelection()
+        or win.listing_view.textCursor().blockNumber() > 0
+    )
