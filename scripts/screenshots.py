@@ -15,10 +15,10 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from vtc.app.editor.document import Document  # noqa: E402
-from vtc.app.editor.main_window import MainWindow  # noqa: E402
+from vtc.app.editor.document import Document
+from vtc.app.editor.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = {

@@ -259,7 +259,7 @@ def test_drop_from_the_palette_adds_the_block_there(qtbot) -> None:  # type: ign
     assert blocks[0].pos == (round(scene_pos.x(), 1), round(scene_pos.y(), 1))
 
 
-def QApplication_send(target, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+def QApplication_send(target, event) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QApplication
 
     QApplication.sendEvent(target, event)
