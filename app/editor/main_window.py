@@ -307,21 +307,36 @@ class MainWindow(QMainWindow):
         centre = self.view.mapToScene(self.view.viewport().rect().center())
         return self.scene.add_block(type_name, centre)
 
-    def quick_insert(self, pos: QPointF | None) -> str | None:
-        """Ask for a block type by name (with completion) and add it at ``pos``."""
-        names = sorted(registry())
+    def ask_block_type(self) -> str | None:
+        """Ask for a block type name (an editable list of every type)."""
         dialog = QInputDialog(self)
         dialog.setWindowTitle("Insert block")
-        dialog.setLabelText("Block type:")
-        dialog.setComboBoxItems(names)
+        dialog.setLabelText("Block type (a part of the name is enough):")
+        dialog.setComboBoxItems(sorted(registry()))
         dialog.setComboBoxEditable(True)
-        if not dialog.exec():
+        return dialog.textValue().strip() if dialog.exec() else None
+
+    def quick_insert(self, pos: QPointF | None) -> str | None:
+        """Ask for a block type by name and add it at ``pos`` (the view's centre).
+
+        A part of a name is enough when it picks one type (``pid``,
+        ``biquad``); the exact last part wins (``gain`` -> ``std.gain``).
+        """
+        name = self.ask_block_type()
+        if not name:
             return None
-        name = dialog.textValue().strip()
-        if name not in registry():
-            matches = [n for n in names if name.lower() in n.lower()]
+        names = sorted(registry())
+        if name not in names:
+            exact = [n for n in names if n.split(".")[-1] == name.lower()]
+            matches = exact or [n for n in names if name.lower() in n.lower()]
             if len(matches) != 1:
-                self.statusBar().showMessage(f"no block type '{name}'", 6000)
+                why = "no" if not matches else f"{len(matches)} block types match"
+                self.statusBar().showMessage(
+                    f"{why} block type '{name}'"
+                    if not matches
+                    else f"'{name}': {why}: " + ", ".join(matches[:6]),
+                    6000,
+                )
                 return None
             name = matches[0]
         at = pos if pos is not None else self.view.mapToScene(self.view.viewport().rect().center())
@@ -346,11 +361,14 @@ class MainWindow(QMainWindow):
             item.setSelected(True)
 
     def copy(self) -> None:
+        """Copy the selected blocks and their internal wires (also to the system
+        clipboard, as model text, so another window can paste them)."""
         from vtc.compiler.model import edit
 
         ids = self.scene.selected_ids()
         if ids:
             self.clipboard = edit.copy_blocks(self.doc.model, self.doc.where, ids)
+            QApplication.clipboard().setText(self.clipboard.to_text())
 
     def cut(self) -> None:
         self.copy()
@@ -359,9 +377,14 @@ class MainWindow(QMainWindow):
     def paste(self) -> list[str]:
         from vtc.compiler.model import edit
 
-        if self.clipboard is None:
+        frag = self.clipboard
+        text = QApplication.clipboard().text()
+        if text and (frag is None or text != frag.to_text()):
+            with contextlib.suppress(VtcError):  # not a copied diagram: keep our own
+                frag = edit.Fragment.from_text(text)
+        if frag is None:
             return []
-        where, frag = self.doc.where, self.clipboard
+        where = self.doc.where
         made: list[list[str]] = []
 
         def do(m: Any) -> Any:

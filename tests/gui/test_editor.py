@@ -274,3 +274,28 @@ def test_clicking_the_schedule_shows_the_listing_line(qtbot) -> None:  # type: i
         win.listing_view.textCursor().hasSelection()
         or win.listing_view.textCursor().blockNumber() > 0
     )
+
+
+def test_quick_insert_by_part_of_a_name(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore
+    win = _window(qtbot)
+    monkeypatch.setattr(win, "ask_block_type", lambda: "biquad")
+    bid = win.quick_insert(QPointF(30, 40))
+    assert bid is not None and win.doc.model.block(bid).type == "std.biquad"  # type: ignore
+    monkeypatch.setattr(win, "ask_block_type", lambda: "gain")
+    bid = win.quick_insert(None)
+    assert bid is not None and win.doc.model.block(bid).type == "std.gain"  # type: ignore
+    monkeypatch.setattr(win, "ask_block_type", lambda: "nothing-like-this")
+    assert win.quick_insert(None) is None
+    assert "no block type 'nothing-like-this'" in win.statusBar().currentMessage()
+
+
+def test_copy_in_one_window_paste_in_another(qtbot) -> None:  # type: ignore[no-untyped-def]
+    a = _window(qtbot, EXAMPLES / "kalman_1d.json")
+    for item in a.scene.blocks.values():
+        item.setSelected(True)
+    a.copy()
+    b = _window(qtbot)
+    b.clipboard = None
+    made = b.paste()
+    assert len(made) == len(load(EXAMPLES / "kalman_1d.json").blocks)
+    assert len(b.doc.model.connections) == len(load(EXAMPLES / "kalman_1d.json").connections)
