@@ -105,6 +105,9 @@ class BlockItem(QGraphicsItem):
         rb = registry().get(spec.type)
         self.known = rb is not None
         self.label = (rb.block.label or spec.type.split(".")[-1]) if rb else spec.type
+        for key in ("fn", "op"):  # a function block shows its function (sin, cos, <=, ...)
+            if isinstance(spec.params.get(key), str):
+                self.label = spec.params[key]
         self.category = rb.block.category if rb else ""
         self.height = max(40.0, PORT_GAP * (max(len(inputs), len(outputs)) + 1))
         self.error: str | None = None

@@ -56,6 +56,8 @@ class Breadcrumb(QWidget):
             item = self.row.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()
+                widget.setParent(None)
                 widget.deleteLater()
         parts = [("", self.doc.model.name or "model")]
         acc = ""
@@ -65,9 +67,14 @@ class Breadcrumb(QWidget):
         for i, (path, label) in enumerate(parts):
             if i:
                 self.row.addWidget(QLabel("›"))
+            if i == len(parts) - 1:  # where we are: plain bold text
+                here = QLabel(f"<b>{label}</b>")
+                here.setToolTip("the diagram shown")
+                self.row.addWidget(here)
+                continue
             button = QPushButton(label)
             button.setFlat(True)
-            button.setEnabled(i < len(parts) - 1)
+            button.setToolTip(f"go up to {label}")
             button.clicked.connect(lambda _c=False, p=path: self.doc.set_where(p))
             self.row.addWidget(button)
         self.row.addStretch(1)
