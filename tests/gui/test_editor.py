@@ -299,3 +299,22 @@ def test_copy_in_one_window_paste_in_another(qtbot) -> None:  # type: ignore[no-
     made = b.paste()
     assert len(made) == len(load(EXAMPLES / "kalman_1d.json").blocks)
     assert len(b.doc.model.connections) == len(load(EXAMPLES / "kalman_1d.json").connections)
+
+
+def test_breadcrumb_shows_the_path_once(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    win = _window(qtbot, EXAMPLES / "foc_clarke_park.json")
+    win.doc.set_where("park")
+    crumb = win.breadcrumb
+    row = crumb.row
+    items = [row.itemAt(i) for i in range(row.count())]
+    visible = [it.widget() for it in items if it is not None and it.widget() is not None]
+    visible = [w for w in visible if isinstance(w, QLabel | QPushButton)]
+    texts = [w.text() for w in visible]
+    assert texts == ["foc_clarke_park", "›", "<b>park</b>"]
+    # the parts of the previous path are gone, not just out of the layout
+    assert len([w for w in crumb.findChildren(QLabel) if not w.isHidden()]) == 2
+    buttons = [w for w in visible if isinstance(w, QPushButton)]
+    buttons[0].click()
+    assert win.doc.where == ""
