@@ -12,7 +12,7 @@ imports the compiler's front end).
 from __future__ import annotations
 
 from vtc.blocks.registry import Registry
-from vtc.compiler.driver import DEFAULT_TARGET, _check_ports
+from vtc.compiler.driver import DEFAULT_TARGET, check_ports
 from vtc.compiler.errors import ModelError, VtcError, VtcErrors
 from vtc.compiler.frontend.lower import lower
 from vtc.compiler.machine.target import load_target
@@ -61,7 +61,7 @@ def diagnostics(
     except VtcError as exc:
         return [ModelError(f"target '{name}': {exc.message}", file=file, notes=exc.notes)]
     try:
-        _check_ports(diagram, tgt, file)
+        check_ports(diagram, tgt, file)
     except VtcError as exc:
         found.extend(_as_model_errors(exc, file))
     try:

@@ -34,6 +34,7 @@ __all__ = [
     "Compilation",
     "CompileOptions",
     "check",
+    "check_ports",
     "compile_model",
     "load_model",
     "reference_run",
@@ -162,7 +163,7 @@ def compile_model(
     name = model.name or Path(file).stem or "model"
     target = _target_of(model, opts.target)
     diagram = elaborate(model, file)
-    _check_ports(diagram, target, file)
+    check_ports(diagram, target, file)
     t1 = time.perf_counter()
     times["load"] = t1 - t0
     graph = lower(
@@ -232,7 +233,9 @@ def compile_model(
     return comp
 
 
-def _check_ports(diagram: Diagram, target: Target, file: str) -> None:
+def check_ports(diagram: Diagram, target: Target, file: str) -> None:
+    """Raise a :class:`ModelError` naming the first port block beyond the
+    target's input or output port count."""
     ins, outs = model_ports(diagram, target.precision)
     for ports, have, what in (
         (ins, target.input_ports, "input"),
