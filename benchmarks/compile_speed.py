@@ -29,6 +29,7 @@ sys.path.insert(0, str(HERE))
 
 from models import lanes  # noqa: E402
 
+from vtc.compiler.asm.driver import no_gc  # noqa: E402
 from vtc.compiler.driver import CompileOptions, compile_model  # noqa: E402
 from vtc.compiler.errors import VtcError  # noqa: E402
 from vtc.compiler.frontend.emit import EmitOptions, emit  # noqa: E402
@@ -38,6 +39,11 @@ from vtc.compiler.model import elaborate, loads  # noqa: E402
 
 
 def front_end(text: str) -> dict[str, float]:
+    with no_gc():  # as compile_model runs it
+        return _front_end(text)
+
+
+def _front_end(text: str) -> dict[str, float]:
     t0 = time.perf_counter()
     model = loads(text, "gen.json")
     diagram = elaborate(model, "gen.json")

@@ -149,6 +149,15 @@ def compile_model(
         A model problem (``FILE: block PATH (TYPE): error: ...``), a program
         that does not fit the target, a missed deadline.
     """
+    from vtc.compiler.asm.driver import no_gc
+
+    with no_gc():
+        return _compile(model, options, file)
+
+
+def _compile(
+    model: Model | str | Path, options: CompileOptions | None, file: str | None
+) -> Compilation:
     from vtc.compiler.asm.driver import assemble
 
     opts = options or CompileOptions()

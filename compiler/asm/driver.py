@@ -32,7 +32,7 @@ from vtc.compiler.files import read_text
 from vtc.compiler.machine.code import MachineProgram
 from vtc.compiler.machine.target import Target
 
-__all__ = ["Assembly", "assemble", "assemble_file", "write_artefacts"]
+__all__ = ["Assembly", "assemble", "assemble_file", "no_gc", "write_artefacts"]
 
 #: Whether innermost loops are software pipelined unless told otherwise.
 PIPELINE_DEFAULT = True
@@ -91,12 +91,12 @@ def assemble(
     VtcError
         Any problem in the program (located), or a target it does not fit.
     """
-    with _no_gc():
+    with no_gc():
         return _assemble(text, file, target, keep_order, effort, name, pipeline)
 
 
 @contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
+def no_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector: the passes build large acyclic object
     graphs, which make it run often for nothing (a third of the time on big
     programs). Reference counting still frees everything."""
