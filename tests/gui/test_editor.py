@@ -318,3 +318,40 @@ def test_breadcrumb_shows_the_path_once(qtbot) -> None:  # type: ignore[no-untyp
     buttons = [w for w in visible if isinstance(w, QPushButton)]
     buttons[0].click()
     assert win.doc.where == ""
+
+
+def test_rubber_band_selects_the_blocks_inside(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    win = _window(qtbot, EXAMPLES / "pid_motor.json")
+    view = win.view
+    inside = [b for b in ("setpoint", "error")]
+    rect = (
+        win.scene.blocks[inside[0]]
+        .sceneBoundingRect()
+        .united(win.scene.blocks[inside[1]].sceneBoundingRect())
+        .adjusted(-8, -8, 8, 8)
+    )
+    start = view.mapFromScene(rect.topLeft())
+    end = view.mapFromScene(rect.bottomRight())
+
+    def send(kind: QEvent.Type, pos: QPoint, buttons: Qt.MouseButton) -> None:
+        p = QPointF(pos)
+        event = QMouseEvent(
+            kind,
+            p,
+            view.viewport().mapToGlobal(p),
+            Qt.MouseButton.LeftButton,
+            buttons,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        QApplication.sendEvent(view.viewport(), event)
+
+    send(QEvent.Type.MouseButtonPress, start, Qt.MouseButton.LeftButton)
+    send(QEvent.Type.MouseMove, (start + end) / 2, Qt.MouseButton.LeftButton)
+    send(QEvent.Type.MouseMove, end, Qt.MouseButton.LeftButton)
+    send(QEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton)
+    assert win.scene.selected_ids() == sorted(inside)
+    assert not win.doc.dirty  # selecting is no edit
