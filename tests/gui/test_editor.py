@@ -327,7 +327,7 @@ def test_rubber_band_selects_the_blocks_inside(qtbot) -> None:  # type: ignore[n
 
     win = _window(qtbot, EXAMPLES / "pid_motor.json")
     view = win.view
-    inside = [b for b in ("setpoint", "error")]
+    inside = ["setpoint", "error"]
     rect = (
         win.scene.blocks[inside[0]]
         .sceneBoundingRect()
