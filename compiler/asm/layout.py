@@ -166,9 +166,9 @@ def _share_loop_locals(
 ) -> dict[int, tuple[int, int]]:
     """Let values local to one iteration of an innermost loop share cells.
 
-    A value made in an innermost loop body, read only there and tied to no
-    other value by a web is alive from ``p + lat`` to its last read, less than
-    one period later. Taken modulo the period these lifetimes are arcs on a
+    A value made in an innermost loop body, read only there, tied to no
+    other value by a web, and visible no later than the iteration's last issue
+    is alive from ``p + lat`` to its last read, less than one period later. Taken modulo the period these lifetimes are arcs on a
     circle; values whose arcs are disjoint never hold their cell at the same
     time in any iteration, so they are merged (first fit by arc start) into
     one allocation group. Returns, per loop, the cells used and the largest
@@ -182,6 +182,7 @@ def _share_loop_locals(
         ls = sched.loops[region.id]
         period = ls.period
         arcs: list[tuple[int, int, int]] = []  # (start mod period, length, value id)
+        last_issue = max(ls.pos[n.id] for n in region.nodes)
         for node in region.nodes:
             op = node.op
             assert op is not None
@@ -189,6 +190,11 @@ def _share_loop_locals(
                 if v.id in webbed or any(r.region is not region for r in v.readers):
                     continue
                 vis = ls.pos[node.id] + lat[op.mnemonic]
+                if vis > last_issue:
+                    # lands after the iteration's last issue: in the last iteration
+                    # that is after the loop, where the arcs say nothing (the loop may
+                    # be entered again, with other timing): no sharing
+                    continue
                 last = max((ls.pos[r.id] for r in v.readers), default=vis)
                 arcs.append((vis % period, last - vis + 1, v.id))
         if not arcs:

@@ -56,10 +56,15 @@ class _Emitter:
         for i, n in enumerate(nodes):
             if n.op not in ("const", "read"):
                 self.members[n.region].append(i)
+        reads: dict[int, list[int]] = defaultdict(list)
+        for i, n in enumerate(nodes):
+            if n.op == "read":
+                reads[n.region].append(i)
+        # A loop is emitted at the place of its last node: its own operations and
+        # state reads, the values it writes to its states, its inner loops.
         self.last: dict[int, int] = {}
         for r in reversed(graph.regions):
-            own = self.members[r.id]
-            last = max(own) if own else -1
+            last = max([-1, *self.members[r.id], *reads[r.id], *(v for _, v in r.writes)])
             for c in self.children[r.id]:
                 last = max(last, self.last[c])
             self.last[r.id] = last
@@ -74,13 +79,35 @@ class _Emitter:
             else:
                 self.name[i] = f"_.t{i}"
         self.uses: Counter[int] = Counter(a for n in nodes for a in n.args)
+        self.users: dict[int, list[int]] = defaultdict(list)
+        for i, n in enumerate(nodes):
+            for a in n.args:
+                self.users[a].append(i)
         self.readers: dict[str, list[int]] = defaultdict(list)
         for i, n in enumerate(nodes):
             for a in n.args:
                 if nodes[a].op == "read":
                     self.readers[nodes[a].name].append(i)
+        # A state read of a loop that is used after the loop must be the value at
+        # the start of the last iteration, but the cell then already holds the
+        # next state: such reads are copied into a temporary first thing in the body.
+        inside: dict[int, set[int]] = {}
+        for r in reversed(graph.regions):
+            inside[r.id] = {r.id}.union(*(inside[c] for c in self.children[r.id]))
+        self.copies: dict[int, list[int]] = defaultdict(list)
+        out_values = {v for _, v in graph.outputs}
+        for rid, ids in reads.items():
+            if rid == 0:
+                continue
+            for i in ids:
+                users = self.users.get(i, ())
+                if i in out_values or any(nodes[u].region not in inside[rid] for u in users):
+                    self.copies[rid].append(i)
+                    self.name[i] = f"_.t{i}"
         self.early_outputs = [
-            (port, v) for port, v in graph.outputs if nodes[v].op in ("read", "const", "input")
+            (port, v)
+            for port, v in graph.outputs
+            if nodes[v].op in ("const", "input") or (nodes[v].op == "read" and nodes[v].region == 0)
         ]
         self.direct: set[int] = set()
         self.mov_writes: dict[int, list[tuple[str, int]]] = {}
@@ -152,9 +179,12 @@ class _Emitter:
             for port, v in self.early_outputs:
                 if self.g.nodes[v].op != "input":
                     self.line(depth, f"out  {port}, {self.name[v]}", self.g.nodes[v].origin)
+        for i in self.copies.get(rid, ()):
+            n = self.g.nodes[i]
+            self.line(depth, f"mov  {self.name[i]}, {n.name}", n.origin)
         units: list[tuple[int, int, bool]] = [(i, i, False) for i in self.members[rid]]
         units += [(self.last[c], c, True) for c in self.children[rid]]
-        units.sort()
+        units.sort(key=lambda u: (u[0], u[2]))  # a value before the loop that writes it
         for _, item, is_region in units:
             if is_region:
                 self.loop(item, depth)
@@ -167,17 +197,56 @@ class _Emitter:
                 self.line(depth, f"out  {port}, {self.name[v]}", self.g.nodes[v].origin)
         self.moves(rid, depth)
 
+    def has_code(self, rid: int) -> bool:
+        """Whether a loop region emits any instruction besides its counter."""
+        return (
+            (rid == 0 and bool(self.g.outputs))
+            or any(self.g.nodes[i].op != "index" for i in self.members[rid])
+            or bool(self.mov_writes[rid])
+            or bool(self.copies.get(rid))
+            or any(self.has_code(c) for c in self.children[rid])
+        )
+
+    def index_read_after(self, rid: int) -> bool:
+        """Whether the counter of loop ``rid`` is read outside the loop."""
+        inside = {rid}
+        for r in self.g.regions:  # regions are numbered parents first
+            if r.parent in inside:
+                inside.add(r.id)
+        return any(
+            self.g.nodes[u].region not in inside
+            for i in self.members[rid]
+            if self.g.nodes[i].op == "index"
+            for u in self.users.get(i, ())
+        ) or any(
+            self.g.nodes[v].op == "index" and self.g.nodes[v].region == rid
+            for _, v in self.g.outputs
+        )
+
     def loop(self, rid: int, depth: int) -> None:
+        """A hardware loop with its iteration counter (the for-iterator's ``k``).
+
+        The counter starts at 0 and is incremented at the end of the body;
+        when it is also read after the loop it starts at -1 and is incremented
+        first thing in the body instead, so that it then holds the last
+        iteration's index, as the semantics say."""
         r = self.g.regions[rid]
         has_index = any(self.g.nodes[i].op == "index" for i in self.members[rid])
+        if not self.has_code(rid):  # everything was hoisted out or removed
+            if has_index:
+                self.line(depth, f"mov  _.i{rid}, {float(r.count - 1)!r}", r.origin)
+            return
+        early = has_index and self.index_read_after(rid)
         if has_index:
-            self.line(depth, f"mov  _.i{rid}, 0.0", r.origin)
+            self.line(depth, f"mov  _.i{rid}, {'-1.0' if early else '0.0'}", r.origin)
         self.lines.append(
             f"{'    ' * (depth + 1)}loop {r.count}"
             + (f"{'':<24} ; {r.origin}" if self.opts.comments and r.origin else "")
         )
+        if early:
+            self.line(depth + 1, f"add  _.i{rid}, _.i{rid}, 1.0", r.origin)
         self.region(rid, depth + 1)
-        if has_index:
+        if has_index and not early:
             self.line(depth + 1, f"add  _.i{rid}, _.i{rid}, 1.0", r.origin)
         self.lines.append(f"{'    ' * (depth + 1)}endloop")
 
@@ -232,7 +301,7 @@ class _Emitter:
                 f".state  {cell} = {_num(value)}" + (f"{'':<8} ; {origin}" if o.comments else "")
             )
         step = g.regions[0]
-        if step.count > 1:
+        if step.count > 1 and self.has_code(0):
             self.lines.append(f"    loop {step.count}{'':<24} ; samples_per_run")
             self.region(0, 1)
             self.lines.append("    endloop")

@@ -227,3 +227,37 @@ def test_finite_numbers_that_overflow_the_precision_are_errors() -> None:
     assert "e.s:3:15: error: 2e40 overflows single precision" in text
     ok = ".output y 0\n.const k = inf, m = 1e39\n    add t, k, m\n    out y, t\n    halt\n"
     assert assemble(ok, "d.s", target="zynq7020-double").report["cycles"] > 0
+
+
+def test_dead_late_result_in_a_nested_loop_keeps_its_own_cell() -> None:
+    """Regression (found through random models): in a loop entered again by an
+    outer loop, a value nobody reads whose write lands after the iteration's
+    last issue (sqrt, 14 cycles) shared its cell with a value of the loop; in
+    the last iteration the late write hit the next entry's value."""
+    from vtc.compiler.asm.driver import assemble
+    from vtc.compiler.sim.simulator import Simulator
+
+    text = """
+.input  X0 0
+.input  X1 1
+.output Y0 0
+.const  k = 0.0
+    loop 3
+        in   a, X0
+        in   b, X1
+        loop 1
+            add  t2, a, a
+            abs  t3, a
+            add  t4, a, a
+            add  t5, a, a
+            mul  t7, b, k
+            sqrt t8, t2
+        endloop
+        out  Y0, a
+    endloop
+    halt
+"""
+    asm = assemble(text, "nested.s")
+    xs = [float(i) for i in range(6)]
+    out = Simulator(asm.machine).run(2, {"X0": xs, "X1": xs}).outputs["Y0"]
+    assert out == xs

@@ -304,3 +304,65 @@ def test_program_too_big_for_the_target_is_a_model_error() -> None:
     )
     assert "data_depth 1024" in str(info.value)
     assert "--target bench-large" in info.value.format()
+
+
+def test_index_read_after_the_loop_is_the_last_iteration() -> None:
+    """Regression: the counter was incremented at the end of the body, so a ``k``
+    read after the loop gave n instead of n - 1 (found by the random models)."""
+    body = [blk("u", "inport"), blk("k", "inport", port=1), blk("o", "outport")]
+    loop = sub("f", "std.for_iterator", body, [("k.out", "o.in")], n=5)
+    text = doc([blk("x", "inport"), loop, blk("y", "outport")], [("x.out", "f.u"), ("f.o", "y.in")])
+    _checked(text, steps=4)
+    assert reference_run(loads(text), 1, {"x": [0.0]}).outputs["y"] == [4.0]
+
+
+def test_loop_whose_body_is_all_hoisted_is_not_emitted() -> None:
+    """Regression: a for-iterator whose operations are all loop-invariant left an
+    empty ``loop`` that the assembler refuses (found by the random models)."""
+    body = [blk("u", "inport"), blk("s", "sum", signs="++"), blk("o", "outport")]
+    loop = sub(
+        "f",
+        "std.for_iterator",
+        body,
+        [("u.out", "s.in1"), ("u.out", "s.in2"), ("s.out", "o.in")],
+        n=40,
+    )
+    text = doc(
+        [blk("x", "inport"), loop, blk("y", "outport")],
+        [("x.out", "f.u"), ("f.o", "y.in")],
+        samples_per_run=3,
+    )
+    comps = _checked(text, steps=6)
+    assert "loop 40" in comps[0].asm_text  # type: ignore[attr-defined]
+    assert "loop 40" not in comps[1].asm_text  # type: ignore[attr-defined]
+
+
+def test_state_of_a_loop_read_after_it_is_the_last_iterations_value() -> None:
+    """Regression: a for-iterator output that is a delay's output must be the
+    state at the start of the last iteration, but the cell after the loop
+    already holds the next state; and an output read early went out before
+    the loop ran (found by the random models)."""
+    body = [
+        blk("u", "inport"),
+        blk("d", "unit_delay"),
+        blk("o", "outport"),
+        blk("s", "sum", signs="++"),
+        blk("p", "outport", port=1),
+    ]
+    conns = [
+        ("u.out", "s.in1"),
+        ("d.out", "s.in2"),
+        ("s.out", "d.in"),
+        ("d.out", "o.in"),
+        ("s.out", "p.in"),
+    ]
+    for n in (3, 40):
+        loop = sub("f", "std.for_iterator", body, conns, n=n)
+        text = doc(
+            [blk("x", "inport"), loop, blk("y", "outport"), blk("z", "outport", port=1)],
+            [("x.out", "f.u"), ("f.o", "y.in"), ("f.p", "z.in")],
+            samples_per_run=3,
+        )
+        _checked(text, steps=6)
+        res = reference_run(loads(text), 1, {"x": [1.0]})
+        assert res.outputs == {"y": [n - 1.0], "z": [float(n)]}

@@ -1,8 +1,9 @@
 """Hypothesis-generated random models, compiled at every -O level, equal the reference.
 
 Models are random diagrams of arithmetic, math and stateful blocks with
-feedback closed through unit delays, scalar and vector signals, and
-sometimes a for-iterator or a streaming step. Every compile is simulated on
+feedback closed through unit delays, scalar and vector signals, sometimes
+run in a for-iterator (1, 3 or 40 iterations, with or without the index
+``k``: unrolled or a hardware loop) and sometimes streaming. Every compile is simulated on
 the cycle-accurate simulator and compared bit for bit with the reference
 interpreter.
 """
@@ -62,6 +63,11 @@ def models(draw: st.DrawFn) -> str:
     for i in range(n_in):
         blocks.append({"id": f"x{i}", "type": "std.inport", "params": {"port": i, "width": width}})
         signals.append(f"x{i}")
+    # a third of the models run their diagram in a for-iterator (loop or unrolled)
+    wrap = draw(st.sampled_from([None, None, 1, 3, 40]))
+    if wrap is not None and draw(st.booleans()):
+        blocks.append({"id": "k", "type": "std.inport", "params": {"port": 99}})
+        signals.append("k")
     delays: list[str] = []
     for j in range(draw(st.integers(1, 12))):
         btype, n, params = draw(st.sampled_from(KINDS))
@@ -87,6 +93,25 @@ def models(draw: st.DrawFn) -> str:
     for k, src in enumerate(outs):
         blocks.append({"id": f"y{k}", "type": "std.outport", "params": {"port": k}})
         conns.append({"from": [src, "out"], "to": [f"y{k}", "in"]})
+    if wrap is not None:
+        top: list[dict[str, Any]] = [
+            {"id": f"X{i}", "type": "std.inport", "params": {"port": i, "width": width}}
+            for i in range(n_in)
+        ]
+        top_conns = [{"from": [f"X{i}", "out"], "to": ["f", f"x{i}"]} for i in range(n_in)]
+        top.append(
+            {
+                "id": "f",
+                "type": "std.for_iterator",
+                "params": {"n": wrap},
+                "blocks": blocks,
+                "connections": conns,
+            }
+        )
+        for k in range(len(outs)):
+            top.append({"id": f"Y{k}", "type": "std.outport", "params": {"port": k}})
+            top_conns.append({"from": ["f", f"y{k}"], "to": [f"Y{k}", "in"]})
+        blocks, conns = top, top_conns
     doc: dict[str, Any] = {
         "format": "vtc-model",
         "version": 1,
