@@ -169,8 +169,9 @@ def _share_loop_locals(
     A value made in an innermost loop body, read only there, tied to no
     other value by a web, and visible no later than the iteration's last issue
     is alive from ``p + lat`` to its last read, less than one period later.
-    Taken modulo the period these lifetimes are arcs on a circle; values whose arcs are disjoint never hold their cell at the same
-    time in any iteration, so they are merged (first fit by arc start) into
+    Taken modulo the period these lifetimes are arcs on a circle; values
+    whose arcs are disjoint never hold their cell at the same time in any
+    iteration, so they are merged (first fit by arc start) into
     one allocation group. Returns, per loop, the cells used and the largest
     number of arcs covering one cycle (the live-value bound).
     """
