@@ -11,7 +11,8 @@ write port modelled (``benchmarks/dfg.py``), by
 * exact: CP-SAT for ``--exact-seconds``, hinted with the best of the above.
 
 The table gives the lengths, the lower bounds (:func:`lower_bound`, the
-class-sequence bound, and CP-SAT's), and the gaps of our best heuristic
+class-sequence bound, the window bound of ``vtc.compiler.asm.windows`` and
+CP-SAT's), and the gaps of our best heuristic
 schedule ("ours": list, restarts or search) to the best lower bound and to
 the best known length (the best of all methods; proven optimal when it
 meets a lower bound). The figures go to
@@ -19,7 +20,10 @@ meets a lower bound). The figures go to
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/schedule_quality.py [--quick]
+    .venv/bin/python benchmarks/schedule_quality.py [--quick] [--graphs fir1,collapse]
+
+The window bound and the exact solver run only on graphs whose heuristic
+schedule does not already meet the other bounds.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from vtc.compiler.asm.blocksched import list_schedule, schedule_block
 from vtc.compiler.asm.bounds import class_sequence_bound, lower_bound
 from vtc.compiler.asm.exact import exact_available, solve_exact
 from vtc.compiler.asm.problem import Block, check_schedule, schedule_length
+from vtc.compiler.asm.windows import window_bound
 from vtc.compiler.machine.target import DEFAULT_TARGET, load_target
 
 RESULTS = Path(__file__).resolve().parent / "results" / "schedule_quality.json"
@@ -51,6 +56,7 @@ class Row:
     jobs: int
     lower_bound: int
     class_bound: int
+    window_bound: int | None
     best_bound: int
     keep_order: int
     list: int
@@ -64,6 +70,8 @@ class Row:
     best_known: int
     proven: bool
     ours: int
+    bounds_s: float
+    exact_s: float
 
     @property
     def gap_lb(self) -> float:
@@ -92,10 +100,17 @@ def _length(block: Block, starts: Any) -> int:
 
 
 def measure(
-    path: Path, *, search_restarts: int, exact_seconds: float, workers: int, states: int
+    path: Path,
+    *,
+    search_restarts: int,
+    exact_seconds: float,
+    window_seconds: float,
+    workers: int,
+    states: int,
 ) -> Row:
     """Schedule one graph every way and collect the figures."""
     block = to_block(read_dot(path), load_target(DEFAULT_TARGET))
+    tb = time.perf_counter()
     bounds = lower_bound(block)
     class_bound = class_sequence_bound(block, start=bounds.value, state_limit=states)
     keep = _length(block, list_schedule(block, keep_order=True))
@@ -110,13 +125,20 @@ def measure(
     lb = max(bounds.value, class_bound)
     ours_sched = min((default, search), key=lambda s: s.length)
     ours = min(first, ours_sched.length)
+    window = None
+    if ours > lb and window_seconds > 0 and exact_available():
+        window = window_bound(block, lower=lb, time_limit=window_seconds, workers=workers).value
+        lb = max(lb, window)
+    bounds_s = time.perf_counter() - tb - (t2 - t0)
     exact = None
+    te = time.perf_counter()
     if exact_seconds > 0 and exact_available():
         exact = solve_exact(
             block, time_limit=exact_seconds, hint=ours_sched.starts, workers=workers, lower=lb
         )
         if exact is not None:
             _length(block, exact.starts)
+    exact_s = time.perf_counter() - te
     best = min(ours, exact.length if exact is not None else ours)
     best_bound = max(lb, exact.bound if exact is not None else lb)
     return Row(
@@ -124,6 +146,7 @@ def measure(
         jobs=len(block.jobs),
         lower_bound=bounds.value,
         class_bound=class_bound,
+        window_bound=window,
         best_bound=best_bound,
         keep_order=keep,
         list=first,
@@ -137,13 +160,16 @@ def measure(
         best_known=best,
         proven=best <= best_bound,
         ours=ours,
+        bounds_s=bounds_s,
+        exact_s=exact_s,
     )
 
 
 def _table(rows: list[Row]) -> str:
     head = (
-        f"{'graph':<30} {'N':>4} {'LB':>4} {'DP':>4} {'keep':>5} {'list':>5} {'rest':>5} "
-        f"{'search':>6} {'exact':>7} {'best':>5} {'bound':>5} {'gapLB':>6} {'gapBest':>7}"
+        f"{'graph':<30} {'N':>4} {'LB':>4} {'DP':>4} {'win':>4} {'keep':>5} {'list':>5} "
+        f"{'rest':>5} {'search':>6} {'exact':>7} {'best':>5} {'bound':>5} {'gapLB':>6} "
+        f"{'gapBest':>7} {'secs':>5}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
@@ -152,10 +178,12 @@ def _table(rows: list[Row]) -> str:
         else:
             exact = f"{r.exact}{'*' if r.exact_proven else ''}"
         best = f"{r.best_known}{'*' if r.proven else ''}"
+        win = "-" if r.window_bound is None else str(r.window_bound)
         lines.append(
-            f"{r.name[:30]:<30} {r.jobs:>4} {r.lower_bound:>4} {r.class_bound:>4} "
+            f"{r.name[:30]:<30} {r.jobs:>4} {r.lower_bound:>4} {r.class_bound:>4} {win:>4} "
             f"{r.keep_order:>5} {r.list:>5} {r.restarts:>5} {r.search:>6} {exact:>7} {best:>5} "
-            f"{r.best_bound:>5} {r.gap_lb:>6.1%} {r.gap_best:>7.1%}"
+            f"{r.best_bound:>5} {r.gap_lb:>6.1%} {r.gap_best:>7.1%} "
+            f"{r.bounds_s + r.exact_s:>5.1f}"
         )
     return "\n".join(lines)
 
@@ -184,29 +212,48 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folder", type=Path, default=DFG_DIR, help="folder of .dot files")
     parser.add_argument("--search-restarts", type=int, default=None, help="passes of 'search'")
     parser.add_argument("--exact-seconds", type=float, default=None, help="CP-SAT time per graph")
+    parser.add_argument(
+        "--window-seconds", type=float, default=None, help="window-bound time per graph"
+    )
+    parser.add_argument(
+        "--graphs", default="", help="only graphs whose name contains one of these (comma list)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers")
     parser.add_argument(
         "--states", type=int, default=None, help="state limit of the class-sequence bound"
     )
-    parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results file")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="JSON results file (default: results/schedule_quality.json; none with --graphs)",
+    )
     args = parser.parse_args(argv)
     search_restarts = args.search_restarts or (300 if args.quick else 3000)
     exact_seconds = (
         args.exact_seconds if args.exact_seconds is not None else (1.0 if args.quick else 15.0)
     )
+    window_seconds = (
+        args.window_seconds if args.window_seconds is not None else (5.0 if args.quick else 20.0)
+    )
     states = args.states or (200_000 if args.quick else 6_000_000)
     files = dfg_files(args.folder)
+    wanted = [w for w in args.graphs.split(",") if w]
+    if wanted:
+        files = [f for f in files if any(w in f.stem for w in wanted)]
     if not files:
         print(f"skipped: no .dot files in {args.folder} (the shared DFG corpus is absent)")
         return 0
     if not exact_available():
         print("note: OR-Tools is not installed, the exact column stays empty")
     rows = []
+    started = time.perf_counter()
     for path in files:
         row = measure(
             path,
             search_restarts=search_restarts,
             exact_seconds=exact_seconds,
+            window_seconds=window_seconds,
             workers=args.workers,
             states=states,
         )
@@ -230,18 +277,27 @@ def main(argv: list[str] | None = None) -> int:
         f"keep-order is {summary['keep_order_over_best_known']:.2f}x, "
         f"one list pass {summary['list_over_best_known']:.3f}x the best known on average"
     )
+    elapsed = time.perf_counter() - started
     print(
-        "LB = lower_bound(), DP = class_sequence_bound(), bound = the best of those and "
+        "LB = lower_bound(), DP = class_sequence_bound(), win = window_bound() "
+        f"({window_seconds:g} s, '-' when not needed), bound = the best of those and "
         "CP-SAT's; * = proven optimal;\n"
         f"rest = default effort, search = {search_restarts} passes, "
-        f"exact = CP-SAT {exact_seconds:g} s (hinted with our best)"
+        f"exact = CP-SAT {exact_seconds:g} s (hinted with our best); "
+        f"secs = bounds + exact per graph; {elapsed:.0f} s in all"
     )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
+    output = args.output if args.output is not None else (None if wanted else RESULTS)
+    if output is None:
+        print("a subset of the graphs: results not written (give --output to keep them)")
+        return 0
+    output.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "target": DEFAULT_TARGET,
         "search_restarts": search_restarts,
         "exact_seconds": exact_seconds,
+        "window_seconds": window_seconds,
         "exact_workers": args.workers,
+        "elapsed_seconds": elapsed,
         "class_bound_states": states,
         "graphs": [
             {**vars(r), "gap_lb": r.gap_lb, "gap_best": r.gap_best, "ours_proven": r.ours_proven}
@@ -249,8 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         ],
         "summary": summary,
     }
-    args.output.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    print(f"written {args.output}")
+    output.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    print(f"written {output}")
     return 0
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "CLASS_SEQUENCE_STATES",
     "DEFAULT_RESTARTS",
     "EFFORT",
+    "WINDOW_SHARE",
     "BlockSchedule",
     "auto_restarts",
     "list_schedule",
@@ -61,6 +62,9 @@ EFFORT = 12_000
 #: State limit of :func:`.bounds.class_sequence_bound` when
 #: :func:`schedule_block` runs the exact solver (about a second at most).
 CLASS_SEQUENCE_STATES = 200_000
+#: Share of ``exact_seconds`` that :func:`schedule_block` gives the window
+#: bound (:mod:`.windows`) before the exact solver gets its full time.
+WINDOW_SHARE = 0.3
 
 Method = Literal["list", "restarts", "exact"]
 
@@ -340,8 +344,9 @@ def schedule_block(
         same schedule (unless the exact solver runs).
     exact_seconds:
         When positive, compute the class-sequence bound too and, when
-        OR-Tools is installed, give the CP-SAT solver this much time to
-        improve the schedule or prove it optimal.
+        OR-Tools is installed, the window bound (:mod:`.windows`, in
+        ``WINDOW_SHARE`` of this time) and give the CP-SAT solver this much
+        time to improve the schedule or prove it optimal.
     keep_order:
         The naive baseline instead (see :func:`list_schedule`).
     adjust:
@@ -382,6 +387,7 @@ def schedule_block(
     best_len = schedule_length(block, best)
     if exact_seconds > 0 and best_len > lb:
         from vtc.compiler.asm.exact import solve_exact
+        from vtc.compiler.asm.windows import window_bound
 
         bounds = replace(
             bounds,
@@ -389,6 +395,11 @@ def schedule_block(
                 block, paths, start=lb, state_limit=CLASS_SEQUENCE_STATES
             ),
         )
+        lb = bounds.value
+        if best_len <= lb:
+            return result(best, method)
+        window = window_bound(block, lower=lb, time_limit=exact_seconds * WINDOW_SHARE)
+        bounds = replace(bounds, window=window.value)
         lb = bounds.value
         if best_len <= lb:
             return result(best, method)

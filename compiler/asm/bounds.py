@@ -20,6 +20,9 @@ bound is exponential in the worst case and has a limit of its own.
   not part of :func:`lower_bound` (the benchmark and the exact solver's
   callers use it).
 
+The window bound of :mod:`.windows` (idle cycles forced at the two ends of
+the block, by small CP-SAT problems) lives there, since it needs OR-Tools.
+
 >>> from vtc.compiler.asm.problem import Block, BlockJob
 >>> add = BlockJob(latency=6, writes=True, tail=6)
 >>> lower_bound(Block(jobs=(add, add), edges=((0, 1, 6),))).value
@@ -88,7 +91,8 @@ class Bounds:
     head/tail bounds again, on the heads and tails of :func:`adjust_paths`;
     0 when it was skipped (``lower_bound(..., adjust=False)``, or a schedule
     that met the other bounds at once). ``class_sequence`` is
-    :func:`class_sequence_bound`, 0 unless someone computed it (only
+    :func:`class_sequence_bound` and ``window`` the window bound of
+    :mod:`.windows`, each 0 unless someone computed it (only
     :func:`.blocksched.schedule_block` with the exact solver does).
     """
 
@@ -98,6 +102,7 @@ class Bounds:
     write_port: int
     adjusted: int = 0
     class_sequence: int = 0
+    window: int = 0
 
     @property
     def value(self) -> int:
@@ -109,6 +114,7 @@ class Bounds:
             self.write_port,
             self.adjusted,
             self.class_sequence,
+            self.window,
         )
 
 
