@@ -374,7 +374,11 @@ def class_sequence_bound(
     Every schedule of length ``T`` gives such a sequence, so when a dynamic
     program over ``(jobs issued per group, future write cycles taken)`` finds
     none, ``T + 1`` is a lower bound. It sees what the one-machine bounds
-    miss: a port idles when the groups it could serve run out.
+    miss: a port idles when the groups it could serve run out. States that
+    have idled more issue cycles than ``T - n``, or left more write cycles
+    free than ``T`` minus the writers, are dropped at once (every job issues
+    in ``0 .. T - 1``, every writer lands in ``1 .. T``), which keeps big
+    blocks inside the state limit.
 
     Tries ``T`` from ``max(start, lower_bound(block).value)`` upwards and
     returns the first ``T`` that it cannot rule out. It gives up, returning
@@ -414,6 +418,14 @@ def _class_sequence_exists(
 
     groups = len(keys)
     total = tuple(len(h) for h in heads)
+    # Idle budgets: every job issues in 0 .. target - 1, so no more than
+    # ``target - n`` issue cycles idle; every writer (latency >= 1, and its
+    # tail at least its latency) lands in 1 .. target, so no more than
+    # ``target - writers`` write cycles stay free.
+    slack_issue = target - sum(total)
+    writers = sum(c for k, c in zip(keys, total, strict=True) if k)
+    slack_write = target - writers
+    write_mask = [bool(k) for k in keys]
     # Latest starts, ascending: target - tail for the tails in descending order.
     latest = [[target - q for q in reversed(t)] for t in tails]
     if any(ls[0] < 0 for ls in latest):
@@ -445,6 +457,16 @@ def _class_sequence_exists(
                         out.add((m | bit) >> 1)
         states = {}
         for count, found in successors.items():
+            if not found:
+                continue
+            issued = sum(count)
+            if t + 1 - issued > slack_issue:
+                continue  # more idle issue cycles than the length allows
+            # write cycles 1 .. t + 1 are final now: bit 0 of a mask is t + 1
+            issued_writers = sum(c for c, w in zip(count, write_mask, strict=True) if w)
+            found = {
+                m for m in found if t + 1 - (issued_writers - (m >> 1).bit_count()) <= slack_write
+            }
             if not found:
                 continue
             # A mask whose taken cycles include another's is never better
