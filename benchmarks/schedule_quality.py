@@ -7,12 +7,14 @@ write port modelled (``benchmarks/dfg.py``), by
 * list: one critical-path list-scheduling pass;
 * restarts: :func:`schedule_block` with its default effort (what the
   assembler does);
-* search: :func:`schedule_block` with ``--search-restarts`` passes;
+* search: :func:`schedule_block` with ``--search-restarts`` passes and
+  ``--search-moves`` ruin-and-recreate moves (:mod:`vtc.compiler.asm.improve`);
 * exact: CP-SAT for ``--exact-seconds``, hinted with the best of the above.
 
 The table gives the lengths, the lower bounds (:func:`lower_bound`, the
-class-sequence bound, the window bound of ``vtc.compiler.asm.windows`` and
-CP-SAT's), and the gaps of our best heuristic
+class-sequence bound, the occupancy bound of ``vtc.compiler.asm.occupancy``,
+the window bound of ``vtc.compiler.asm.windows`` and CP-SAT's), and the gaps
+of our best heuristic
 schedule ("ours": list, restarts or search) to the best lower bound and to
 the best known length (the best of all methods; proven optimal when it
 meets a lower bound). The figures go to
@@ -41,6 +43,7 @@ from dfg import DFG_DIR, dfg_files, read_dot, to_block
 from vtc.compiler.asm.blocksched import list_schedule, schedule_block
 from vtc.compiler.asm.bounds import class_sequence_bound, lower_bound
 from vtc.compiler.asm.exact import exact_available, solve_exact
+from vtc.compiler.asm.occupancy import occupancy_bound, profile_from_windows
 from vtc.compiler.asm.problem import Block, check_schedule, schedule_length
 from vtc.compiler.asm.windows import window_bound
 from vtc.compiler.machine.target import DEFAULT_TARGET, load_target
@@ -56,6 +59,7 @@ class Row:
     jobs: int
     lower_bound: int
     class_bound: int
+    occupancy_bound: int
     window_bound: int | None
     best_bound: int
     keep_order: int
@@ -103,6 +107,7 @@ def measure(
     path: Path,
     *,
     search_restarts: int,
+    search_moves: int,
     exact_seconds: float,
     window_seconds: float,
     workers: int,
@@ -113,21 +118,25 @@ def measure(
     tb = time.perf_counter()
     bounds = lower_bound(block)
     class_bound = class_sequence_bound(block, start=bounds.value, state_limit=states)
+    occupancy = occupancy_bound(block, lower=bounds.value)
     keep = _length(block, list_schedule(block, keep_order=True))
     first = _length(block, list_schedule(block))
     t0 = time.perf_counter()
     default = schedule_block(block)
     t1 = time.perf_counter()
-    search = schedule_block(block, restarts=search_restarts)
+    search = schedule_block(block, restarts=search_restarts, moves=search_moves)
     t2 = time.perf_counter()
     _length(block, default.starts)
     _length(block, search.starts)
-    lb = max(bounds.value, class_bound)
+    lb = max(bounds.value, class_bound, occupancy)
     ours_sched = min((default, search), key=lambda s: s.length)
     ours = min(first, ours_sched.length)
     window = None
     if ours > lb and window_seconds > 0 and exact_available():
-        window = window_bound(block, lower=lb, time_limit=window_seconds, workers=workers).value
+        wb = window_bound(block, lower=lb, time_limit=window_seconds, workers=workers)
+        window = max(
+            wb.value, occupancy_bound(block, profile=profile_from_windows(wb.free), lower=lb)
+        )
         lb = max(lb, window)
     bounds_s = time.perf_counter() - tb - (t2 - t0)
     exact = None
@@ -146,6 +155,7 @@ def measure(
         jobs=len(block.jobs),
         lower_bound=bounds.value,
         class_bound=class_bound,
+        occupancy_bound=occupancy,
         window_bound=window,
         best_bound=best_bound,
         keep_order=keep,
@@ -167,7 +177,7 @@ def measure(
 
 def _table(rows: list[Row]) -> str:
     head = (
-        f"{'graph':<30} {'N':>4} {'LB':>4} {'DP':>4} {'win':>4} {'keep':>5} {'list':>5} "
+        f"{'graph':<30} {'N':>4} {'LB':>4} {'DP':>4} {'occ':>4} {'win':>4} {'keep':>5} {'list':>5} "
         f"{'rest':>5} {'search':>6} {'exact':>7} {'best':>5} {'bound':>5} {'gapLB':>6} "
         f"{'gapBest':>7} {'secs':>5}"
     )
@@ -180,7 +190,8 @@ def _table(rows: list[Row]) -> str:
         best = f"{r.best_known}{'*' if r.proven else ''}"
         win = "-" if r.window_bound is None else str(r.window_bound)
         lines.append(
-            f"{r.name[:30]:<30} {r.jobs:>4} {r.lower_bound:>4} {r.class_bound:>4} {win:>4} "
+            f"{r.name[:30]:<30} {r.jobs:>4} {r.lower_bound:>4} {r.class_bound:>4} "
+            f"{r.occupancy_bound:>4} {win:>4} "
             f"{r.keep_order:>5} {r.list:>5} {r.restarts:>5} {r.search:>6} {exact:>7} {best:>5} "
             f"{r.best_bound:>5} {r.gap_lb:>6.1%} {r.gap_best:>7.1%} "
             f"{r.bounds_s + r.exact_s:>5.1f}"
@@ -211,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small search, 1 s of CP-SAT")
     parser.add_argument("--folder", type=Path, default=DFG_DIR, help="folder of .dot files")
     parser.add_argument("--search-restarts", type=int, default=None, help="passes of 'search'")
+    parser.add_argument("--search-moves", type=int, default=None, help="moves of 'search'")
     parser.add_argument("--exact-seconds", type=float, default=None, help="CP-SAT time per graph")
     parser.add_argument(
         "--window-seconds", type=float, default=None, help="window-bound time per graph"
@@ -230,8 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     search_restarts = args.search_restarts or (300 if args.quick else 3000)
+    search_moves = (
+        args.search_moves if args.search_moves is not None else (2000 if args.quick else 20_000)
+    )
     exact_seconds = (
-        args.exact_seconds if args.exact_seconds is not None else (1.0 if args.quick else 15.0)
+        args.exact_seconds if args.exact_seconds is not None else (1.0 if args.quick else 30.0)
     )
     window_seconds = (
         args.window_seconds if args.window_seconds is not None else (5.0 if args.quick else 20.0)
@@ -252,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         row = measure(
             path,
             search_restarts=search_restarts,
+            search_moves=search_moves,
             exact_seconds=exact_seconds,
             window_seconds=window_seconds,
             workers=args.workers,
@@ -279,10 +295,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     elapsed = time.perf_counter() - started
     print(
-        "LB = lower_bound(), DP = class_sequence_bound(), win = window_bound() "
+        "LB = lower_bound(), DP = class_sequence_bound(), occ = occupancy_bound(), "
+        "win = window_bound() with occupancy_bound() over its windows "
         f"({window_seconds:g} s, '-' when not needed), bound = the best of those and "
         "CP-SAT's; * = proven optimal;\n"
-        f"rest = default effort, search = {search_restarts} passes, "
+        f"rest = default effort, search = {search_restarts} passes and {search_moves} moves, "
         f"exact = CP-SAT {exact_seconds:g} s (hinted with our best); "
         f"secs = bounds + exact per graph; {elapsed:.0f} s in all"
     )
@@ -294,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     payload = {
         "target": DEFAULT_TARGET,
         "search_restarts": search_restarts,
+        "search_moves": search_moves,
         "exact_seconds": exact_seconds,
         "window_seconds": window_seconds,
         "exact_workers": args.workers,

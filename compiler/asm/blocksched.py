@@ -6,12 +6,15 @@ slot is free, and idles only when no job can issue. :func:`schedule_block`
 is what the assembler calls: the lower bounds (:mod:`.bounds`), the
 critical-path pass, three more passes (backward, and both directions over
 the write port's cycles instead of the issue cycles), then simulated
-annealing on the priorities; it stops as soon as a schedule meets the lower
-bound, and the exact solver (:mod:`.exact`) may polish the result.
+annealing on the priorities, then ruin-and-recreate on the schedule itself
+(:mod:`.improve`); it stops as soon as a schedule meets the lower bound, and
+the exact solver (:mod:`.exact`) may polish the result.
 
 The effort scales down with the block (:func:`auto_restarts`): at most
 :data:`DEFAULT_RESTARTS` passes, and no more than about :data:`EFFORT` job
-placements in all, so a 10,000-job block gets the first pass and one more.
+placements in all, so a 10,000-job block gets the first pass and one more;
+likewise at most :data:`IMPROVE_MOVES` ruin-and-recreate moves, and about
+:data:`IMPROVE_EFFORT` job placements in them (:func:`auto_moves`).
 
 >>> from vtc.compiler.asm.problem import Block, BlockJob
 >>> mul = BlockJob(latency=4, writes=True, tail=4)
@@ -41,14 +44,18 @@ from vtc.compiler.asm.bounds import (
     longest_paths,
     lower_bound,
 )
+from vtc.compiler.asm.improve import improve_schedule
 from vtc.compiler.asm.problem import Block, schedule_length
 
 __all__ = [
     "CLASS_SEQUENCE_STATES",
     "DEFAULT_RESTARTS",
     "EFFORT",
+    "IMPROVE_EFFORT",
+    "IMPROVE_MOVES",
     "WINDOW_SHARE",
     "BlockSchedule",
+    "auto_moves",
     "auto_restarts",
     "list_schedule",
     "schedule_block",
@@ -59,6 +66,11 @@ DEFAULT_RESTARTS = 64
 #: Job placements :func:`schedule_block` spends after the first pass at most
 #: by default (:func:`auto_restarts`).
 EFFORT = 12_000
+#: Most ruin-and-recreate moves (:func:`.improve.improve_schedule`) that
+#: :func:`schedule_block` makes by default, and the job placements it spends
+#: in them at most (:func:`auto_moves`).
+IMPROVE_MOVES = 2_000
+IMPROVE_EFFORT = 150_000
 #: State limit of :func:`.bounds.class_sequence_bound` when
 #: :func:`schedule_block` runs the exact solver (about a second at most).
 CLASS_SEQUENCE_STATES = 200_000
@@ -66,7 +78,7 @@ CLASS_SEQUENCE_STATES = 200_000
 #: bound (:mod:`.windows`) before the exact solver gets its full time.
 WINDOW_SHARE = 0.3
 
-Method = Literal["list", "restarts", "exact"]
+Method = Literal["list", "restarts", "improve", "exact"]
 
 
 @dataclass(frozen=True)
@@ -86,7 +98,8 @@ class BlockSchedule:
         bound, or the exact solver proved it.
     method:
         What found it: ``"list"`` (the first pass, or the keep-order pass),
-        ``"restarts"`` (a later pass) or ``"exact"`` (the CP-SAT solver).
+        ``"restarts"`` (a later pass), ``"improve"`` (ruin and recreate,
+        :mod:`.improve`) or ``"exact"`` (the CP-SAT solver).
     """
 
     starts: tuple[int, ...]
@@ -106,6 +119,18 @@ def auto_restarts(jobs: int, effort: int = EFFORT) -> int:
     (64, 20, 2)
     """
     return min(DEFAULT_RESTARTS, effort // max(jobs, 1))
+
+
+def auto_moves(jobs: int, effort: int = IMPROVE_EFFORT) -> int:
+    """Ruin-and-recreate moves :func:`schedule_block` makes by default.
+
+    ``min(IMPROVE_MOVES, effort // jobs)``: each move re-places part of the
+    block but checks the whole of it, so it costs about as much as a pass.
+
+    >>> auto_moves(30), auto_moves(120), auto_moves(10_000)
+    (2000, 1250, 15)
+    """
+    return min(IMPROVE_MOVES, effort // max(jobs, 1))
 
 
 class _Graph:
@@ -330,6 +355,7 @@ def schedule_block(
     exact_seconds: float = 0.0,
     keep_order: bool = False,
     adjust: bool = True,
+    moves: int | None = None,
 ) -> BlockSchedule:
     """The best schedule found for a block (:class:`BlockSchedule`).
 
@@ -343,16 +369,23 @@ def schedule_block(
         Seed of the random choices: the same block and seed always give the
         same schedule (unless the exact solver runs).
     exact_seconds:
-        When positive, compute the class-sequence bound too and, when
-        OR-Tools is installed, the window bound (:mod:`.windows`, in
-        ``WINDOW_SHARE`` of this time) and give the CP-SAT solver this much
-        time to improve the schedule or prove it optimal.
+        When positive, compute the class-sequence and occupancy bounds
+        (:mod:`.occupancy`) too and, when OR-Tools is installed, the window
+        bound (:mod:`.windows`, in ``WINDOW_SHARE`` of this time, with the
+        occupancy bound over its windows) and give the exact solver
+        (:mod:`.exact`) this much time to improve the schedule or prove it
+        optimal.
     keep_order:
         The naive baseline instead (see :func:`list_schedule`).
     adjust:
         Strengthen heads, tails and the bound with :func:`adjust_paths` when
         the first pass does not meet the basic bound (costs time on very big
         blocks, where the assembler may turn it off).
+    moves:
+        Ruin-and-recreate moves (:func:`.improve.improve_schedule`) on the
+        best schedule of the passes when it does not meet the bound.
+        ``None`` (the default) scales them to the block (:func:`auto_moves`),
+        0 turns them off.
     """
     paths = longest_paths(block)
     bounds = lower_bound(block, paths, adjust=False)
@@ -385,8 +418,14 @@ def schedule_block(
     budget = restarts if restarts is not None else auto_restarts(n)
     best, method = _search(block, graph, lb, max(budget, 0), random.Random(seed), first)
     best_len = schedule_length(block, best)
+    moves = moves if moves is not None else auto_moves(n)
+    if moves > 0 and best_len > lb:
+        better = improve_schedule(block, best, moves=moves, seed=seed, lower=lb, paths=graph.paths)
+        if better.length < best_len:
+            best, best_len, method = list(better.starts), better.length, "improve"
     if exact_seconds > 0 and best_len > lb:
         from vtc.compiler.asm.exact import solve_exact
+        from vtc.compiler.asm.occupancy import occupancy_bound, profile_from_windows
         from vtc.compiler.asm.windows import window_bound
 
         bounds = replace(
@@ -395,11 +434,13 @@ def schedule_block(
                 block, paths, start=lb, state_limit=CLASS_SEQUENCE_STATES
             ),
         )
+        bounds = replace(bounds, occupancy=occupancy_bound(block, lower=bounds.value))
         lb = bounds.value
         if best_len <= lb:
             return result(best, method)
         window = window_bound(block, lower=lb, time_limit=exact_seconds * WINDOW_SHARE)
-        bounds = replace(bounds, window=window.value)
+        over_windows = occupancy_bound(block, profile=profile_from_windows(window.free), lower=lb)
+        bounds = replace(bounds, window=max(window.value, over_windows))
         lb = bounds.value
         if best_len <= lb:
             return result(best, method)

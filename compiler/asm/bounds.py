@@ -91,9 +91,11 @@ class Bounds:
     head/tail bounds again, on the heads and tails of :func:`adjust_paths`;
     0 when it was skipped (``lower_bound(..., adjust=False)``, or a schedule
     that met the other bounds at once). ``class_sequence`` is
-    :func:`class_sequence_bound` and ``window`` the window bound of
-    :mod:`.windows`, each 0 unless someone computed it (only
-    :func:`.blocksched.schedule_block` with the exact solver does).
+    :func:`class_sequence_bound`, ``occupancy`` the occupancy bound of
+    :mod:`.occupancy` and ``window`` the window bound of :mod:`.windows`
+    (with the occupancy bound over its windows), each 0 unless someone
+    computed it (only :func:`.blocksched.schedule_block` with the exact
+    solver does).
     """
 
     critical_path: int
@@ -102,6 +104,7 @@ class Bounds:
     write_port: int
     adjusted: int = 0
     class_sequence: int = 0
+    occupancy: int = 0
     window: int = 0
 
     @property
@@ -114,6 +117,7 @@ class Bounds:
             self.write_port,
             self.adjusted,
             self.class_sequence,
+            self.occupancy,
             self.window,
         )
 

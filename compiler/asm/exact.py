@@ -12,7 +12,9 @@ list schedule is the solver's hint and its upper bound, the bounds of
 Before minimising, :func:`solve_exact` asks for each length from the lower
 bound up whether a schedule that short exists (the decision sweep): with
 the length fixed every start has a tight window. Each length goes first to
-the idle search of :mod:`.idlesearch` (:data:`SEARCH_SHARE` of its time),
+the idle search of :mod:`.idlesearch` (:data:`SEARCH_SHARE` of its time,
+forwards and backwards in time with randomised restarts,
+:func:`.idlesearch.search_restarts`),
 then to two CP-SAT decision models in turn (:func:`_decide`). The first is
 built to prove: it orders the jobs of each pair :func:`dominance_pairs`
 finds (which removes schedules that differ only by swapping such jobs
@@ -39,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vtc.compiler.asm.bounds import Paths, adjust_paths, adjusted_bound, longest_paths, lower_bound
-from vtc.compiler.asm.idlesearch import applicable, search_length
+from vtc.compiler.asm.idlesearch import applicable, mirror_block, search_restarts
 from vtc.compiler.asm.problem import Block, check_schedule, schedule_length
 
 __all__ = [
@@ -82,7 +84,7 @@ class ExactResult:
 SLOT_LIMIT = 40_000
 #: Share of each length's time in the decision sweep that goes to the idle
 #: search (:mod:`.idlesearch`) before CP-SAT gets the rest.
-SEARCH_SHARE = 0.5
+SEARCH_SHARE = 0.6
 #: Share of each CP-SAT decision (:func:`_decide`) that goes to the model
 #: built to prove before the plain model gets the rest.
 PROVE_SHARE = 0.3
@@ -315,7 +317,7 @@ def _decision_sweep(
     proven infeasible raise the bound; the first feasible length gives a
     schedule, optimal when every shorter length was proven infeasible. Each
     length gets an equal share of the time left: :data:`SEARCH_SHARE` of it
-    for :func:`.idlesearch.search_length` (when the block suits it), the
+    for :func:`.idlesearch.search_restarts` (when the block suits it), the
     rest for CP-SAT. A length that ends unknown stops the proof but not the
     search for a shorter schedule. ``pairs`` are :func:`dominance_pairs`,
     imposed as ``s[u] < s[v]``.
@@ -328,6 +330,8 @@ def _decision_sweep(
     proven_lb = lb
     chain = True
     searchable = SEARCH_SHARE > 0 and applicable(block)
+    back = mirror_block(block) if searchable else None
+    mirror_pairs = dominance_pairs(back) if back is not None else []
     for i, t in enumerate(lengths):
         if time.monotonic() >= deadline:
             break  # the lengths left stay undecided
@@ -335,12 +339,12 @@ def _decision_sweep(
         share = max((deadline - time.monotonic()) / (len(lengths) - i), 0.05)
         if searchable:
             begun = time.monotonic()
-            dfs = search_length(
+            dfs = search_restarts(
                 block,
                 t,
                 paths=paths,
                 pairs=pairs,
-                node_limit=10**9,
+                mirror_pairs=mirror_pairs,
                 time_limit=share * SEARCH_SHARE,
             )
             if dfs.feasible is False:

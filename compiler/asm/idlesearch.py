@@ -32,6 +32,21 @@ no schedule of length ``T`` or less exists, or ``None`` when it ran out of
 nodes or time. It needs edge delays ``>= 0`` (a job then issues after all its
 predecessors) and tails ``>= 1``; :func:`applicable` says whether a block
 has them.
+
+Backwards in time
+-----------------
+Where the hard choices lie at the end of a block (results that must land
+in the last few cycles), a search that decides from cycle 0 finds out only
+at the bottom of a deep tree. When every job writes and its tail is its
+latency (as in data-flow graphs), running time backwards gives a problem of
+the same kind (:func:`mirror_block`): ``s' = T - s - latency`` swaps the two
+ports (the write cycles become the issue cycles and back), an edge
+``u -> v`` with delay ``d`` becomes ``v -> u`` with delay
+``d + latency_v - latency_u``, and a schedule of length ``T`` stays one of
+length ``T``. :func:`search_restarts` searches both directions, first
+completely and then with short randomised restarts (a fixed node budget
+each, the ready jobs tried in perturbed orders), which find schedules that
+one long search misses.
 """
 
 from __future__ import annotations
@@ -45,7 +60,18 @@ from dataclasses import dataclass
 from vtc.compiler.asm.bounds import Paths, adjust_paths, jackson
 from vtc.compiler.asm.problem import Block, check_schedule
 
-__all__ = ["MAX_LENGTH", "SearchResult", "applicable", "jackson_blocked", "search_length"]
+__all__ = [
+    "COMPLETE_SHARE",
+    "MAX_LENGTH",
+    "RESTART_NODES",
+    "SearchResult",
+    "applicable",
+    "jackson_blocked",
+    "mirror_block",
+    "search_length",
+    "search_restarts",
+    "unmirror",
+]
 
 
 @dataclass(frozen=True)
@@ -261,3 +287,119 @@ def search_length(
     if problems:
         raise RuntimeError(f"the idle search built an invalid schedule: {problems[0]}")
     return SearchResult(True, tuple(starts), nodes)
+
+
+#: Node budget of each randomised restart of :func:`search_restarts`.
+RESTART_NODES = 5_000
+#: Share of :func:`search_restarts`' time for each complete search (one per
+#: direction) before the restarts; they settle small blocks, while on big
+#: ones the restarts find schedules that long searches miss.
+COMPLETE_SHARE = 0.15
+
+
+def mirror_block(block: Block) -> Block | None:
+    """``block`` backwards in time, or ``None`` when that is not a block of the same kind.
+
+    Needs every job to write with ``tail == latency >= 1``; then a schedule
+    ``s`` of length ``T`` of ``block`` and the schedule ``T - s - latency`` of
+    the mirror are the same thing (module docstring). The mirror's edges
+    are ``(v, u, d + latency_v - latency_u)``; it is ``None`` when one of
+    them would have a negative delay (the search needs ``>= 0``).
+
+    >>> from vtc.compiler.asm.problem import BlockJob
+    >>> add = BlockJob(latency=6, writes=True, tail=6)
+    >>> mov = BlockJob(latency=1, writes=True, tail=1)
+    >>> mirror_block(Block(jobs=(add, mov), edges=((0, 1, 6),))).edges
+    ((1, 0, 1),)
+    """
+    jobs = block.jobs
+    if not all(job.writes and job.tail == job.latency >= 1 for job in jobs):
+        return None
+    lat = [job.latency for job in jobs]
+    edges = tuple(sorted((v, u, d + lat[v] - lat[u]) for u, v, d in block.edges))
+    if any(d < 0 for _, _, d in edges):
+        return None
+    return Block(jobs=jobs, edges=edges)
+
+
+def unmirror(block: Block, length: int, starts: Sequence[int]) -> tuple[int, ...]:
+    """The schedule of ``block`` that a schedule of its mirror of length ``length`` stands for.
+
+    ``length - start - latency`` per job; the result is no longer than
+    ``length`` when ``starts`` is no longer either.
+    """
+    return tuple(length - s - job.latency for s, job in zip(starts, block.jobs, strict=True))
+
+
+def search_restarts(
+    block: Block,
+    length: int,
+    *,
+    time_limit: float,
+    paths: Paths | None = None,
+    pairs: Sequence[tuple[int, int]] = (),
+    mirror_pairs: Sequence[tuple[int, int]] = (),
+    restart_nodes: int = RESTART_NODES,
+) -> SearchResult:
+    """:func:`search_length` forwards and backwards in time, then randomised restarts.
+
+    :data:`COMPLETE_SHARE` of ``time_limit`` for the complete search
+    forwards, as much backwards (on :func:`mirror_block`, when the block has
+    a mirror), then restarts of
+    ``restart_nodes`` nodes each with seeds 1, 2, ..., alternating the two
+    directions, until a schedule is found, a search proves that none exists
+    (a restart that ends within its budget has searched everything, only in
+    another order), or the time is up. ``pairs`` and ``mirror_pairs`` are
+    the orders to respect in each direction (:func:`.exact.dominance_pairs`
+    of the block and of its mirror). The schedule returned is one of
+    ``block`` (converted back from the mirror with :func:`unmirror`) and has
+    passed :func:`.problem.check_schedule`. Raises :class:`ValueError` when
+    the block is not :func:`applicable`.
+    """
+    if not applicable(block):
+        raise ValueError("the search needs edge delays >= 0 and tails >= 1")
+    deadline = time.monotonic() + time_limit
+    back = mirror_block(block)
+    ways: list[tuple[Block, Paths | None, Sequence[tuple[int, int]], bool]] = [
+        (block, paths, pairs, False)
+    ]
+    if back is not None and block.jobs:
+        ways.append((back, None, mirror_pairs, True))
+    nodes = 0
+
+    def attempt(way: int, limit: int, seed: int | None, seconds: float) -> SearchResult:
+        nonlocal nodes
+        b, p, prs, backwards = ways[way]
+        if p is None:
+            p = adjust_paths(b)
+            ways[way] = (b, p, prs, backwards)
+        found = search_length(
+            b, length, paths=p, pairs=prs, node_limit=limit, time_limit=seconds, seed=seed
+        )
+        nodes += found.nodes
+        if found.feasible and found.starts is not None and backwards:
+            starts = unmirror(block, length, found.starts)
+            problems = check_schedule(block, starts)
+            if problems:
+                raise RuntimeError(f"the backward search built an invalid schedule: {problems[0]}")
+            return SearchResult(True, starts, found.nodes)
+        return found
+
+    for way in range(len(ways)):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        found = attempt(way, 10**9, None, time_limit * COMPLETE_SHARE)
+        if found.feasible is not None:
+            return SearchResult(found.feasible, found.starts, nodes)
+    seed = 0
+    while time.monotonic() < deadline:
+        seed += 1
+        for way in range(len(ways)):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            found = attempt(way, restart_nodes, seed, left)
+            if found.feasible is not None:
+                return SearchResult(found.feasible, found.starts, nodes)
+    return SearchResult(None, None, nodes)

@@ -17,7 +17,10 @@ from vtc.compiler.asm.idlesearch import (
     MAX_LENGTH,
     applicable,
     jackson_blocked,
+    mirror_block,
     search_length,
+    search_restarts,
+    unmirror,
 )
 from vtc.compiler.asm.problem import Block, BlockJob, check_schedule, schedule_length
 
@@ -106,3 +109,72 @@ def test_search_decides_the_brute_force_optimum(block: Block, with_pairs: bool) 
     assert schedule_length(block, found.starts) <= optimum
     if optimum > 0:
         assert search_length(block, optimum - 1, pairs=pairs, node_limit=10**6).feasible is False
+
+
+# --- backwards in time ----------------------------------------------------------
+
+
+@st.composite
+def dataflow_blocks(draw: st.DrawFn, max_jobs: int = 7) -> Block:
+    """Random blocks of the data-flow kind: every job writes, tail == latency, delay = latency."""
+    n = draw(st.integers(1, max_jobs))
+    lats = [draw(st.sampled_from([1, 2, 4, 6])) for _ in range(n)]
+    jobs = tuple(BlockJob(latency=a, writes=True, tail=a) for a in lats)
+    pairs = draw(st.sets(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))))
+    edges = tuple(sorted({(u, v, lats[u]) for u, v in pairs if u < v}))
+    return Block(jobs=jobs, edges=edges)
+
+
+def test_mirror_needs_writers_with_tail_equal_to_latency() -> None:
+    halt = BlockJob(latency=1, writes=False, tail=1)
+    assert mirror_block(Block(jobs=(ADD, halt), edges=((0, 1, 6),))) is None
+    short = BlockJob(latency=6, writes=True, tail=1)
+    assert mirror_block(Block(jobs=(short,), edges=())) is None
+    # an edge waiting less than the producer's latency can turn negative
+    assert mirror_block(Block(jobs=(ADD, MOV), edges=((0, 1, 0),))) is None
+    assert mirror_block(Block(jobs=(ADD, MOV), edges=((0, 1, 6),))) == Block(
+        jobs=(ADD, MOV), edges=((1, 0, 1),)
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(dataflow_blocks())
+def test_mirror_schedules_are_schedules_of_the_same_length(block: Block) -> None:
+    back = mirror_block(block)
+    assert back is not None
+    assert mirror_block(back) == Block(jobs=block.jobs, edges=tuple(sorted(block.edges)))
+    optimum = brute_force_optimum(block)
+    assert brute_force_optimum(back) == optimum
+    found = search_length(back, optimum, node_limit=10**6)
+    assert found.feasible is True and found.starts is not None
+    starts = unmirror(block, optimum, found.starts)
+    assert check_schedule(block, starts) == []
+    assert schedule_length(block, starts) <= optimum
+
+
+@settings(max_examples=100, deadline=None)
+@given(dataflow_blocks(), st.booleans())
+def test_restarts_decide_the_brute_force_optimum(block: Block, tiny: bool) -> None:
+    optimum = brute_force_optimum(block)
+    back = mirror_block(block)
+    assert back is not None
+    kwargs = {
+        "pairs": dominance_pairs(block),
+        "mirror_pairs": dominance_pairs(back),
+        "time_limit": 5.0,
+        # a budget of one node forces the restarts to run out and go on
+        "restart_nodes": 1 if tiny else 5000,
+    }
+    found = search_restarts(block, optimum, **kwargs)  # type: ignore[arg-type]
+    assert found.feasible is True and found.starts is not None
+    assert check_schedule(block, found.starts) == []
+    assert schedule_length(block, found.starts) <= optimum
+    if optimum > 1:
+        assert search_restarts(block, optimum - 1, **kwargs).feasible is False  # type: ignore[arg-type]
+
+
+def test_restarts_give_up_when_the_time_is_up() -> None:
+    block = Block(jobs=(ADD,) * 6, edges=())
+    assert search_restarts(block, 11, time_limit=0.0).feasible is None
+    with pytest.raises(ValueError, match="delays"):
+        search_restarts(Block(jobs=(MOV, MOV), edges=((0, 1, -1),)), 5, time_limit=1.0)
