@@ -52,6 +52,7 @@ __all__ = [
     "DEFAULT_RESTARTS",
     "EFFORT",
     "IMPROVE_EFFORT",
+    "IMPROVE_MIN",
     "IMPROVE_MOVES",
     "WINDOW_SHARE",
     "BlockSchedule",
@@ -71,6 +72,7 @@ EFFORT = 12_000
 #: in them at most (:func:`auto_moves`).
 IMPROVE_MOVES = 2_000
 IMPROVE_EFFORT = 150_000
+IMPROVE_MIN = 100
 #: State limit of :func:`.bounds.class_sequence_bound` when
 #: :func:`schedule_block` runs the exact solver (about a second at most).
 CLASS_SEQUENCE_STATES = 200_000
@@ -116,7 +118,7 @@ def auto_restarts(jobs: int, effort: int = EFFORT) -> int:
     blocks can share one budget among them by passing its own ``effort``.
 
     >>> auto_restarts(30), auto_restarts(1000), auto_restarts(10_000)
-    (64, 20, 2)
+    (64, 12, 1)
     """
     return min(DEFAULT_RESTARTS, effort // max(jobs, 1))
 
@@ -126,11 +128,15 @@ def auto_moves(jobs: int, effort: int = IMPROVE_EFFORT) -> int:
 
     ``min(IMPROVE_MOVES, effort // jobs)``: each move re-places part of the
     block but checks the whole of it, so it costs about as much as a pass.
+    None below :data:`IMPROVE_MIN` moves (blocks of more than about 1,500
+    jobs), where the few moves left would rarely shorten the block but
+    would slow the assembler down.
 
     >>> auto_moves(30), auto_moves(120), auto_moves(10_000)
-    (2000, 1250, 15)
+    (2000, 1250, 0)
     """
-    return min(IMPROVE_MOVES, effort // max(jobs, 1))
+    moves = min(IMPROVE_MOVES, effort // max(jobs, 1))
+    return moves if moves >= IMPROVE_MIN else 0
 
 
 class _Graph:

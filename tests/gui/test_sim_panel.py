@@ -122,7 +122,7 @@ def test_pid_motor_step_on_the_setpoint(qtbot: Any, panel: SimulationPanel, tmp_
     comp, inputs, compiled, ref = _expected(model, path, 250, {"setpoint": step})
     assert result.inputs == inputs == {"setpoint": [0.0] * 20 + [1.0] * 230}
     assert result.ok and result.mismatch is None
-    assert result.cycles_per_step == comp.cycles_per_sample == 53
+    assert result.cycles_per_step == comp.cycles_per_sample == 50
     assert list(panel.plots) == ["inputs", "speed", "voltage"]
     _check_overlay(panel, result, compiled, ref)
     assert np.array_equal(panel.curves()["inputs"]["setpoint"][1], inputs["setpoint"])
@@ -130,7 +130,7 @@ def test_pid_motor_step_on_the_setpoint(qtbot: Any, panel: SimulationPanel, tmp_
     assert max(compiled["voltage"]) == 12.0
     assert compiled["speed"][:20] == [0.0] * 20 and abs(compiled["speed"][-1] - 1.0) < 0.02
     status = panel.status.text()
-    assert "250 steps" in status and "53 cycles per step" in status
+    assert "250 steps" in status and "50 cycles per step" in status
     assert "compiled == reference bit for bit" in status
     assert not panel.errors.isVisible()
     # x axes are linked, the bottom plot names the axis
