@@ -7,8 +7,10 @@ write port modelled (``benchmarks/dfg.py``), by
 * list: one critical-path list-scheduling pass;
 * restarts: :func:`schedule_block` with its default effort (what the
   assembler does);
-* search: :func:`schedule_block` with ``--search-restarts`` passes and
-  ``--search-moves`` ruin-and-recreate moves (:mod:`vtc.compiler.asm.improve`);
+* search: :func:`schedule_block` with ``--search-restarts`` passes,
+  ``--search-moves`` ruin-and-recreate moves (:mod:`vtc.compiler.asm.improve`)
+  and ``--search-dives`` seeds of the idle search's restarts per length
+  (no CP-SAT, no clock: the same figures on every machine);
 * exact: CP-SAT for ``--exact-seconds``, hinted with the best of the above.
 
 The table gives the lengths, the lower bounds (:func:`lower_bound`, the
@@ -108,6 +110,7 @@ def measure(
     *,
     search_restarts: int,
     search_moves: int,
+    search_dives: int,
     exact_seconds: float,
     window_seconds: float,
     workers: int,
@@ -124,7 +127,7 @@ def measure(
     t0 = time.perf_counter()
     default = schedule_block(block)
     t1 = time.perf_counter()
-    search = schedule_block(block, restarts=search_restarts, moves=search_moves)
+    search = schedule_block(block, restarts=search_restarts, moves=search_moves, dives=search_dives)
     t2 = time.perf_counter()
     _length(block, default.starts)
     _length(block, search.starts)
@@ -223,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folder", type=Path, default=DFG_DIR, help="folder of .dot files")
     parser.add_argument("--search-restarts", type=int, default=None, help="passes of 'search'")
     parser.add_argument("--search-moves", type=int, default=None, help="moves of 'search'")
+    parser.add_argument("--search-dives", type=int, default=None, help="dives of 'search'")
     parser.add_argument("--exact-seconds", type=float, default=None, help="CP-SAT time per graph")
     parser.add_argument(
         "--window-seconds", type=float, default=None, help="window-bound time per graph"
@@ -242,11 +246,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     search_restarts = args.search_restarts or (300 if args.quick else 3000)
+    search_dives = args.search_dives if args.search_dives is not None else (2 if args.quick else 8)
     search_moves = (
         args.search_moves if args.search_moves is not None else (2000 if args.quick else 20_000)
     )
     exact_seconds = (
-        args.exact_seconds if args.exact_seconds is not None else (1.0 if args.quick else 30.0)
+        args.exact_seconds if args.exact_seconds is not None else (1.0 if args.quick else 60.0)
     )
     window_seconds = (
         args.window_seconds if args.window_seconds is not None else (5.0 if args.quick else 20.0)
@@ -268,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             path,
             search_restarts=search_restarts,
             search_moves=search_moves,
+            search_dives=search_dives,
             exact_seconds=exact_seconds,
             window_seconds=window_seconds,
             workers=args.workers,
@@ -299,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         "win = window_bound() with occupancy_bound() over its windows "
         f"({window_seconds:g} s, '-' when not needed), bound = the best of those and "
         "CP-SAT's; * = proven optimal;\n"
-        f"rest = default effort, search = {search_restarts} passes and {search_moves} moves, "
+        f"rest = default effort, search = {search_restarts} passes, {search_moves} moves "
+        f"and {search_dives} dives, "
         f"exact = CP-SAT {exact_seconds:g} s (hinted with our best); "
         f"secs = bounds + exact per graph; {elapsed:.0f} s in all"
     )
@@ -312,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         "target": DEFAULT_TARGET,
         "search_restarts": search_restarts,
         "search_moves": search_moves,
+        "search_dives": search_dives,
         "exact_seconds": exact_seconds,
         "window_seconds": window_seconds,
         "exact_workers": args.workers,

@@ -44,6 +44,7 @@ from vtc.compiler.asm.bounds import (
     longest_paths,
     lower_bound,
 )
+from vtc.compiler.asm.idlesearch import applicable, mirror_block, search_restarts, unmirror
 from vtc.compiler.asm.improve import improve_schedule
 from vtc.compiler.asm.problem import Block, schedule_length
 
@@ -80,7 +81,7 @@ CLASS_SEQUENCE_STATES = 200_000
 #: bound (:mod:`.windows`) before the exact solver gets its full time.
 WINDOW_SHARE = 0.3
 
-Method = Literal["list", "restarts", "improve", "exact"]
+Method = Literal["list", "restarts", "improve", "dive", "exact"]
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,9 @@ class BlockSchedule:
     method:
         What found it: ``"list"`` (the first pass, or the keep-order pass),
         ``"restarts"`` (a later pass), ``"improve"`` (ruin and recreate,
-        :mod:`.improve`) or ``"exact"`` (the CP-SAT solver).
+        :mod:`.improve`), ``"dive"`` (the idle search's restarts,
+        :func:`.idlesearch.search_restarts`) or ``"exact"`` (the exact
+        solver).
     """
 
     starts: tuple[int, ...]
@@ -362,6 +365,7 @@ def schedule_block(
     keep_order: bool = False,
     adjust: bool = True,
     moves: int | None = None,
+    dives: int = 0,
 ) -> BlockSchedule:
     """The best schedule found for a block (:class:`BlockSchedule`).
 
@@ -392,6 +396,13 @@ def schedule_block(
         best schedule of the passes when it does not meet the bound.
         ``None`` (the default) scales them to the block (:func:`auto_moves`),
         0 turns them off.
+    dives:
+        Then, for each length from the bound up to one below the best
+        schedule's, this many seeds of the idle search's randomised restarts
+        in both directions of time (:func:`.idlesearch.search_restarts`,
+        :data:`.idlesearch.RESTART_NODES` nodes each; no clock is read), the
+        first schedule found kept. 0 (the default) skips them; they cost
+        about a second per seed on a 100-job block.
     """
     paths = longest_paths(block)
     bounds = lower_bound(block, paths, adjust=False)
@@ -425,10 +436,41 @@ def schedule_block(
     best, method = _search(block, graph, lb, max(budget, 0), random.Random(seed), first)
     best_len = schedule_length(block, best)
     moves = moves if moves is not None else auto_moves(n)
+    back = mirror_block(block) if moves > 0 and best_len > lb else None
     if moves > 0 and best_len > lb:
-        better = improve_schedule(block, best, moves=moves, seed=seed, lower=lb, paths=graph.paths)
+        # half the moves forwards; the rest backwards in time where the
+        # block allows it, which re-places the jobs as late as they can go
+        forwards = moves // 2 if back is not None else moves
+        better = improve_schedule(
+            block, best, moves=forwards, seed=seed, lower=lb, paths=graph.paths
+        )
         if better.length < best_len:
             best, best_len, method = list(better.starts), better.length, "improve"
+    if back is not None and best_len > lb:
+        mirrored = improve_schedule(
+            back, unmirror(block, best_len, best), moves=moves - moves // 2, seed=seed, lower=lb
+        )
+        if mirrored.length < best_len:
+            best = list(unmirror(block, mirrored.length, mirrored.starts))
+            best_len, method = mirrored.length, "improve"
+    if dives > 0 and best_len > lb and applicable(block):
+        from vtc.compiler.asm.exact import dominance_pairs
+
+        back = mirror_block(block)
+        pairs = dominance_pairs(block)
+        mirror_pairs = dominance_pairs(back) if back is not None else []
+        for length in range(lb, best_len):
+            found = search_restarts(
+                block,
+                length,
+                rounds=dives,
+                paths=graph.paths,
+                pairs=pairs,
+                mirror_pairs=mirror_pairs,
+            )
+            if found.feasible and found.starts is not None:
+                best, best_len, method = list(found.starts), length, "dive"
+                break
     if exact_seconds > 0 and best_len > lb:
         from vtc.compiler.asm.exact import solve_exact
         from vtc.compiler.asm.occupancy import occupancy_bound, profile_from_windows

@@ -148,6 +148,7 @@ def search_length(
     node_limit: int = 100_000,
     time_limit: float | None = None,
     seed: int | None = None,
+    guide: Sequence[float] | None = None,
 ) -> SearchResult:
     """Look for a schedule of ``block`` no longer than ``length`` (module docstring).
 
@@ -164,6 +165,10 @@ def search_length(
     seed:
         ``None`` tries the ready jobs longest tail first; a seed perturbs
         that order (for restarts that look for a schedule elsewhere).
+    guide:
+        Per job, a key to try the ready jobs by instead, smallest first
+        (say, the starts of a good schedule one cycle longer); a seed
+        perturbs it the same way.
 
     Raises :class:`ValueError` when the block is not :func:`applicable`.
     A schedule returned has passed :func:`.problem.check_schedule`. Lengths
@@ -196,7 +201,8 @@ def search_length(
         before[v] |= 1 << u
     rng = random.Random(seed)
     noise = [0.0 if seed is None else rng.random() * 3.0 for _ in range(n)]
-    order = sorted(range(n), key=lambda j: (-tail[j] - noise[j], j))
+    key = [-q for q in tail] if guide is None else list(guide)
+    order = sorted(range(n), key=lambda j: (key[j] - noise[j], j))
     est = list(head)
     starts = [-1] * n
     failed: set[tuple[int, tuple[tuple[int, int], ...], int, int]] = set()
@@ -335,7 +341,8 @@ def search_restarts(
     block: Block,
     length: int,
     *,
-    time_limit: float,
+    time_limit: float | None = None,
+    rounds: int | None = None,
     paths: Paths | None = None,
     pairs: Sequence[tuple[int, int]] = (),
     mirror_pairs: Sequence[tuple[int, int]] = (),
@@ -343,22 +350,28 @@ def search_restarts(
 ) -> SearchResult:
     """:func:`search_length` forwards and backwards in time, then randomised restarts.
 
-    :data:`COMPLETE_SHARE` of ``time_limit`` for the complete search
-    forwards, as much backwards (on :func:`mirror_block`, when the block has
-    a mirror), then restarts of
-    ``restart_nodes`` nodes each with seeds 1, 2, ..., alternating the two
-    directions, until a schedule is found, a search proves that none exists
-    (a restart that ends within its budget has searched everything, only in
-    another order), or the time is up. ``pairs`` and ``mirror_pairs`` are
-    the orders to respect in each direction (:func:`.exact.dominance_pairs`
-    of the block and of its mirror). The schedule returned is one of
-    ``block`` (converted back from the mirror with :func:`unmirror`) and has
-    passed :func:`.problem.check_schedule`. Raises :class:`ValueError` when
-    the block is not :func:`applicable`.
+    With a ``time_limit``: :data:`COMPLETE_SHARE` of it for the complete
+    search forwards, as much backwards (on :func:`mirror_block`, when the
+    block has a mirror), then restarts of ``restart_nodes`` nodes each with
+    seeds 1, 2, ..., alternating the two directions, until a schedule is
+    found, a search proves that none exists (a restart that ends within its
+    budget has searched everything, only in another order), the time is up
+    or ``rounds`` seeds were tried. Without one, only the restarts, for
+    ``rounds`` seeds (8 by default): no clock is read, so the answer depends
+    only on the arguments.
+
+    ``pairs`` and ``mirror_pairs`` are the orders to respect in each
+    direction (:func:`.exact.dominance_pairs` of the block and of its
+    mirror). The schedule returned is one of ``block`` (converted back from
+    the mirror with :func:`unmirror`) and has passed
+    :func:`.problem.check_schedule`. Raises :class:`ValueError` when the
+    block is not :func:`applicable`.
     """
     if not applicable(block):
         raise ValueError("the search needs edge delays >= 0 and tails >= 1")
-    deadline = time.monotonic() + time_limit
+    if time_limit is None and rounds is None:
+        rounds = 8
+    deadline = None if time_limit is None else time.monotonic() + time_limit
     back = mirror_block(block)
     ways: list[tuple[Block, Paths | None, Sequence[tuple[int, int]], bool]] = [
         (block, paths, pairs, False)
@@ -367,7 +380,10 @@ def search_restarts(
         ways.append((back, None, mirror_pairs, True))
     nodes = 0
 
-    def attempt(way: int, limit: int, seed: int | None, seconds: float) -> SearchResult:
+    def left() -> float | None:
+        return None if deadline is None else deadline - time.monotonic()
+
+    def attempt(way: int, limit: int, seed: int | None, seconds: float | None) -> SearchResult:
         nonlocal nodes
         b, p, prs, backwards = ways[way]
         if p is None:
@@ -385,21 +401,21 @@ def search_restarts(
             return SearchResult(True, starts, found.nodes)
         return found
 
-    for way in range(len(ways)):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        found = attempt(way, 10**9, None, time_limit * COMPLETE_SHARE)
-        if found.feasible is not None:
-            return SearchResult(found.feasible, found.starts, nodes)
+    if time_limit is not None:
+        for way in range(len(ways)):
+            if (left() or 0.0) <= 0:
+                break
+            found = attempt(way, 10**9, None, time_limit * COMPLETE_SHARE)
+            if found.feasible is not None:
+                return SearchResult(found.feasible, found.starts, nodes)
     seed = 0
-    while time.monotonic() < deadline:
+    while rounds is None or seed < rounds:
         seed += 1
         for way in range(len(ways)):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            found = attempt(way, restart_nodes, seed, left)
+            remaining = left()
+            if remaining is not None and remaining <= 0:
+                return SearchResult(None, None, nodes)
+            found = attempt(way, restart_nodes, seed, remaining)
             if found.feasible is not None:
                 return SearchResult(found.feasible, found.starts, nodes)
     return SearchResult(None, None, nodes)

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from blockcases import blocks, brute_force_optimum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,22 +24,6 @@ from vtc.compiler.asm.blocksched import (
 )
 from vtc.compiler.asm.bounds import lower_bound
 from vtc.compiler.asm.problem import Block, BlockJob, check_schedule, schedule_length
-
-
-def _load(name: str) -> ModuleType:
-    """A sibling test module by path (shared strategy and brute force)."""
-    path = Path(__file__).with_name(f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"_vtc_tests_asm_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_cases = _load("test_bounds")
-blocks = _cases.blocks
-brute_force_optimum = _cases.brute_force_optimum
 
 ADD = BlockJob(latency=6, writes=True, tail=6)
 MUL = BlockJob(latency=4, writes=True, tail=4)
@@ -305,3 +290,28 @@ def test_class_sequence_bound_decides_a_big_graph_within_its_budget() -> None:
         pytest.skip(f"the shared EXPRESS corpus is absent ({path})")
     block = dfg.to_block(dfg.read_dot(path), load_target())
     assert class_sequence_bound(block, state_limit=3_000_000) == 112
+
+
+@settings(max_examples=80, deadline=None)
+@given(blocks(max_jobs=7))
+def test_dives_reach_the_brute_force_optimum(block: Block) -> None:
+    # On blocks this small every restart of the idle search ends within its
+    # node budget, so it decides each length exactly, from the bound up.
+    optimum = brute_force_optimum(block)
+    result = schedule_block(block, restarts=0, moves=0, dives=1)
+    assert _check(block, result.starts) == result.length == optimum
+    assert result.method in ("list", "restarts", "dive")
+    assert schedule_block(block, restarts=0, moves=0, dives=1) == result
+
+
+def test_dives_shorten_a_block_the_passes_leave_long() -> None:
+    # found by random search: one critical-path pass takes 17 cycles; with
+    # the other passes and the moves turned off, only the dives reach 14
+    jobs = (MOV, ADD, ADD, MUL, MOV, ADD, ADD, ADD)
+    edges = ((0, 7, 1), (2, 7, 6), (3, 4, 4), (3, 5, 4), (4, 5, 1), (4, 7, 1), (6, 7, 6))
+    block = Block(jobs=jobs, edges=edges)
+    assert schedule_block(block, restarts=0, moves=0).length == 17
+    dived = schedule_block(block, restarts=0, moves=0, dives=1)
+    assert dived.length == brute_force_optimum(block) == 14
+    assert dived.method == "dive"
+    assert dived.optimal == (dived.length <= dived.bounds.value)

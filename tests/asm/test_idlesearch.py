@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import pytest
+from blockcases import blocks, brute_force_optimum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,22 +20,6 @@ from vtc.compiler.asm.idlesearch import (
     unmirror,
 )
 from vtc.compiler.asm.problem import Block, BlockJob, check_schedule, schedule_length
-
-
-def _load(name: str) -> ModuleType:
-    """A sibling test module by path (shared strategy and brute force)."""
-    path = Path(__file__).with_name(f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"_vtc_tests_asm_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_cases = _load("test_bounds")
-blocks = _cases.blocks
-brute_force_optimum = _cases.brute_force_optimum
 
 ADD = BlockJob(latency=6, writes=True, tail=6)
 MOV = BlockJob(latency=1, writes=True, tail=1)
@@ -178,3 +159,15 @@ def test_restarts_give_up_when_the_time_is_up() -> None:
     assert search_restarts(block, 11, time_limit=0.0).feasible is None
     with pytest.raises(ValueError, match="delays"):
         search_restarts(Block(jobs=(MOV, MOV), edges=((0, 1, -1),)), 5, time_limit=1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(dataflow_blocks())
+def test_rounds_without_a_clock_are_deterministic(block: Block) -> None:
+    optimum = brute_force_optimum(block)
+    first = search_restarts(block, optimum, rounds=2, restart_nodes=3)
+    assert search_restarts(block, optimum, rounds=2, restart_nodes=3) == first
+    if first.feasible:
+        assert first.starts is not None
+        assert check_schedule(block, first.starts) == []
+    assert search_restarts(block, optimum, restart_nodes=10**6).feasible is True

@@ -6,14 +6,11 @@ The random-block strategy and the brute force come from ``test_bounds.py``.
 from __future__ import annotations
 
 import doctest
-import importlib.util
 import io
 import random
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import pytest
+from blockcases import blocks, brute_force_optimum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,22 +19,6 @@ from vtc.compiler.asm.blocksched import list_schedule
 from vtc.compiler.asm.bounds import longest_paths, lower_bound
 from vtc.compiler.asm.improve import improve_schedule, lateness, serial_place
 from vtc.compiler.asm.problem import Block, BlockJob, check_schedule, schedule_length
-
-
-def _load(name: str) -> ModuleType:
-    """A sibling test module by path (shared strategy and brute force)."""
-    path = Path(__file__).with_name(f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"_vtc_tests_asm_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_cases = _load("test_bounds")
-blocks = _cases.blocks
-brute_force_optimum = _cases.brute_force_optimum
 
 ADD = BlockJob(latency=6, writes=True, tail=6)
 MUL = BlockJob(latency=4, writes=True, tail=4)

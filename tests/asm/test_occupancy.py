@@ -5,13 +5,10 @@ The brute force and the random-block strategy come from ``test_bounds.py``.
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import pytest
+from blockcases import blocks, brute_force_optimum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,22 +26,6 @@ from vtc.compiler.asm.occupancy import (
 )
 from vtc.compiler.asm.problem import Block, BlockJob, check_schedule, schedule_length
 from vtc.compiler.asm.windows import window_bound
-
-
-def _load(name: str) -> ModuleType:
-    """A sibling test module by path (shared strategy and brute force)."""
-    path = Path(__file__).with_name(f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"_vtc_tests_asm_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_cases = _load("test_bounds")
-blocks = _cases.blocks
-brute_force_optimum = _cases.brute_force_optimum
 
 ADD = BlockJob(latency=6, writes=True, tail=6)
 MOV = BlockJob(latency=1, writes=True, tail=1)
