@@ -45,8 +45,9 @@ ports (the write cycles become the issue cycles and back), an edge
 ``d + latency_v - latency_u``, and a schedule of length ``T`` stays one of
 length ``T``. :func:`search_restarts` searches both directions, first
 completely and then with short randomised restarts (a fixed node budget
-each, the ready jobs tried in perturbed orders), which find schedules that
-one long search misses.
+each, the ready jobs tried in perturbed orders; most of them in the
+direction that gets closer to a schedule), which find schedules that one
+long search misses.
 """
 
 from __future__ import annotations
@@ -87,11 +88,15 @@ class SearchResult:
         The schedule when ``feasible`` is ``True``.
     nodes:
         Search nodes visited.
+    placed:
+        The most jobs placed on any branch: how close the search came to a
+        schedule (``n`` when it found one).
     """
 
     feasible: bool | None
     starts: tuple[int, ...] | None
     nodes: int
+    placed: int = 0
 
 
 def applicable(block: Block) -> bool:
@@ -207,14 +212,16 @@ def search_length(
     starts = [-1] * n
     failed: set[tuple[int, tuple[tuple[int, int], ...], int, int]] = set()
     nodes = 0
+    deepest = 0
     stop = None if time_limit is None else time.monotonic() + time_limit
 
     def visit(
         t: int, issued: int, count: int, taken: int, mine: int, spent_i: int, spent_w: int
     ) -> bool:
         # taken: write cycles of every writer placed; mine: of the counted ones
-        nonlocal nodes
+        nonlocal nodes, deepest
         nodes += 1
+        deepest = max(deepest, count)
         if nodes > node_limit or (
             stop is not None and nodes % 256 == 0 and time.monotonic() > stop
         ):
@@ -286,13 +293,13 @@ def search_length(
     try:
         found = visit(0, 0, 0, 0, 0, 0, 0)
     except _Budget:
-        return SearchResult(None, None, nodes)
+        return SearchResult(None, None, nodes, deepest)
     if not found:
-        return SearchResult(False, None, nodes)
+        return SearchResult(False, None, nodes, deepest)
     problems = check_schedule(block, starts)
     if problems:
         raise RuntimeError(f"the idle search built an invalid schedule: {problems[0]}")
-    return SearchResult(True, tuple(starts), nodes)
+    return SearchResult(True, tuple(starts), nodes, n)
 
 
 #: Node budget of each randomised restart of :func:`search_restarts`.
@@ -353,12 +360,16 @@ def search_restarts(
     With a ``time_limit``: :data:`COMPLETE_SHARE` of it for the complete
     search forwards, as much backwards (on :func:`mirror_block`, when the
     block has a mirror), then restarts of ``restart_nodes`` nodes each with
-    seeds 1, 2, ..., alternating the two directions, until a schedule is
-    found, a search proves that none exists (a restart that ends within its
-    budget has searched everything, only in another order), the time is up
-    or ``rounds`` seeds were tried. Without one, only the restarts, for
-    ``rounds`` seeds (8 by default): no clock is read, so the answer depends
-    only on the arguments.
+    seeds 1, 2, ... in each direction, until a schedule is found, a search
+    proves that none exists (a restart that ends within its budget has
+    searched everything, only in another order), the time is up or
+    ``rounds`` restarts per direction were made. After one restart in each
+    direction, three restarts of every four go to the direction whose
+    restarts placed more jobs on average before giving up (the one closer
+    to a schedule; on data-flow graphs that is often backwards, by far),
+    the fourth to the other. Without a ``time_limit``, only the restarts,
+    ``rounds`` (8 by default) per direction: no clock is read, so the answer
+    depends only on the arguments.
 
     ``pairs`` and ``mirror_pairs`` are the orders to respect in each
     direction (:func:`.exact.dominance_pairs` of the block and of its
@@ -408,14 +419,25 @@ def search_restarts(
             found = attempt(way, 10**9, None, time_limit * COMPLETE_SHARE)
             if found.feasible is not None:
                 return SearchResult(found.feasible, found.starts, nodes)
-    seed = 0
-    while rounds is None or seed < rounds:
-        seed += 1
-        for way in range(len(ways)):
-            remaining = left()
-            if remaining is not None and remaining <= 0:
-                return SearchResult(None, None, nodes)
-            found = attempt(way, restart_nodes, seed, remaining)
-            if found.feasible is not None:
-                return SearchResult(found.feasible, found.starts, nodes)
+    placed = [0] * len(ways)
+    tries = [0] * len(ways)
+    total = None if rounds is None else rounds * len(ways)
+    made = 0
+    while total is None or made < total:
+        if made < len(ways):
+            way = made
+        else:
+            # the direction whose restarts got deeper, the other every 4th time
+            depth = [placed[w] / tries[w] for w in range(len(ways))]
+            pick = min if made % 4 == 3 else max
+            way = pick(range(len(ways)), key=lambda w: (depth[w], -w))
+        made += 1
+        remaining = left()
+        if remaining is not None and remaining <= 0:
+            return SearchResult(None, None, nodes)
+        tries[way] += 1
+        found = attempt(way, restart_nodes, tries[way], remaining)
+        placed[way] += found.placed
+        if found.feasible is not None:
+            return SearchResult(found.feasible, found.starts, nodes)
     return SearchResult(None, None, nodes)

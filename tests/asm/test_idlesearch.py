@@ -171,3 +171,14 @@ def test_rounds_without_a_clock_are_deterministic(block: Block) -> None:
         assert first.starts is not None
         assert check_schedule(block, first.starts) == []
     assert search_restarts(block, optimum, restart_nodes=10**6).feasible is True
+
+
+@settings(max_examples=60, deadline=None)
+@given(blocks(max_jobs=6))
+def test_placed_counts_the_deepest_branch(block: Block) -> None:
+    optimum = brute_force_optimum(block)
+    found = search_length(block, optimum, node_limit=10**6)
+    assert found.placed == len(block.jobs)
+    if optimum > 0:
+        refuted = search_length(block, optimum - 1, node_limit=10**6)
+        assert 0 <= refuted.placed < len(block.jobs)
