@@ -436,7 +436,7 @@ def schedule_block(
     best, method = _search(block, graph, lb, max(budget, 0), random.Random(seed), first)
     best_len = schedule_length(block, best)
     moves = moves if moves is not None else auto_moves(n)
-    back = mirror_block(block) if moves > 0 and best_len > lb else None
+    back = mirror_block(block) if best_len > lb else None
     if moves > 0 and best_len > lb:
         # half the moves forwards; the rest backwards in time where the
         # block allows it, which re-places the jobs as late as they can go
@@ -446,7 +446,7 @@ def schedule_block(
         )
         if better.length < best_len:
             best, best_len, method = list(better.starts), better.length, "improve"
-    if back is not None and best_len > lb:
+    if moves > 0 and back is not None and best_len > lb:
         mirrored = improve_schedule(
             back, unmirror(block, best_len, best), moves=moves - moves // 2, seed=seed, lower=lb
         )
@@ -454,11 +454,10 @@ def schedule_block(
             best = list(unmirror(block, mirrored.length, mirrored.starts))
             best_len, method = mirrored.length, "improve"
     if dives > 0 and best_len > lb and applicable(block):
-        from vtc.compiler.asm.exact import dominance_pairs
+        from vtc.compiler.asm.exact import dominance_pairs, mirror_dominance_pairs
 
-        back = mirror_block(block)
         pairs = dominance_pairs(block)
-        mirror_pairs = dominance_pairs(back) if back is not None else []
+        mirror_pairs = mirror_dominance_pairs(block)
         for length in range(lb, best_len):
             found = search_restarts(
                 block,

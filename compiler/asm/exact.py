@@ -51,6 +51,7 @@ __all__ = [
     "ExactResult",
     "dominance_pairs",
     "exact_available",
+    "mirror_dominance_pairs",
     "respect_pairs",
     "solve_exact",
 ]
@@ -145,6 +146,16 @@ def dominance_pairs(block: Block) -> list[tuple[int, int]]:
                 if u != v and dominates(u, v) and (u < v or not dominates(v, u)):
                     pairs.append((u, v))
     return pairs
+
+
+def mirror_dominance_pairs(block: Block) -> list[tuple[int, int]]:
+    """:func:`dominance_pairs` of the block backwards in time (:func:`.idlesearch.mirror_block`).
+
+    What :func:`.idlesearch.search_restarts` takes as ``mirror_pairs``; empty
+    when the block has no mirror.
+    """
+    back = mirror_block(block)
+    return dominance_pairs(back) if back is not None else []
 
 
 def respect_pairs(starts: Sequence[int], pairs: Sequence[tuple[int, int]]) -> list[int]:
@@ -330,8 +341,7 @@ def _decision_sweep(
     proven_lb = lb
     chain = True
     searchable = SEARCH_SHARE > 0 and applicable(block)
-    back = mirror_block(block) if searchable else None
-    mirror_pairs = dominance_pairs(back) if back is not None else []
+    mirror_pairs = mirror_dominance_pairs(block) if searchable else []
     for i, t in enumerate(lengths):
         if time.monotonic() >= deadline:
             break  # the lengths left stay undecided

@@ -188,7 +188,7 @@ def search_length(
     p = paths if paths is not None else adjust_paths(block)
     lat = [job.latency for job in jobs]
     writes = [job.writes for job in jobs]
-    counted = [job.writes and 1 <= job.latency <= job.tail for job in jobs]
+    counted = [job.counted_write for job in jobs]
     idle_issue = length - n
     idle_write = length - sum(counted)
     if idle_issue < 0 or idle_write < 0:

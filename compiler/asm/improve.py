@@ -33,12 +33,13 @@ longer than the one given.
 
 from __future__ import annotations
 
+import heapq
 import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vtc.compiler.asm.bounds import Paths, adjust_paths, lower_bound
+from vtc.compiler.asm.bounds import Paths, adjust_paths, longest_paths, lower_bound
 from vtc.compiler.asm.problem import Block, check_schedule, schedule_length
 
 __all__ = [
@@ -82,18 +83,13 @@ class _Prepared:
     """A block's adjacency, latencies and tails, built once per search."""
 
     def __init__(self, block: Block, paths: Paths) -> None:
-        n = len(block.jobs)
-        self.n = n
-        self.succ: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-        self.pred: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-        for u, v, d in block.edges:
-            self.succ[u].append((v, d))
-            self.pred[v].append((u, d))
+        self.n = len(block.jobs)
+        self.succ = block.successors()
+        self.pred = block.predecessors()
         self.lat = [job.latency for job in block.jobs]
         self.writes = [job.writes for job in block.jobs]
         self.tail = [job.tail for job in block.jobs]
         self.q = list(paths.tail)
-        self.head = list(paths.head)
         self.order = list(paths.order)
 
 
@@ -139,21 +135,13 @@ def serial_place(
         schedule (:func:`.problem.check_schedule`) when the fixed starts
         were valid among themselves.
     """
-    return _serial(_Prepared(block, _plain_paths(block)), fixed, priority)
-
-
-def _plain_paths(block: Block) -> Paths:
-    from vtc.compiler.asm.bounds import longest_paths
-
-    return longest_paths(block)
+    return _serial(_Prepared(block, longest_paths(block)), fixed, priority)
 
 
 def _serial(
     g: _Prepared, fixed: Sequence[int | None], priority: Sequence[float]
 ) -> list[int] | None:
     """:func:`serial_place` on a prepared block."""
-    import heapq
-
     n = g.n
     start = [-1] * n
     issue: set[int] = set()

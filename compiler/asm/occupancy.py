@@ -13,7 +13,7 @@ Counting
 --------
 Every job has ``tail >= 1``, so in a schedule of length ``T`` it issues in
 one of the cycles ``0 .. T - 1``; a job is a *counted writer* when it writes
-and ``1 <= latency <= tail`` (:func:`.windows.counted_jobs`), so its result
+and ``1 <= latency <= tail`` (:attr:`.problem.BlockJob.counted_write`), so its result
 lands in one of the cycles ``1 .. T``. With ``n`` jobs and ``m`` counted
 writers, exactly ``k_i = T - n`` issue cycles are idle and ``k_w = T - m``
 write cycles hold no counted result (*free*). Write
@@ -118,11 +118,6 @@ class Profile:
     free_end: tuple[int, ...] = (0,)
 
 
-def _counted(block: Block) -> list[bool]:
-    """Whether each job is a counted writer (module docstring)."""
-    return [job.writes and 1 <= job.latency <= job.tail for job in block.jobs]
-
-
 def count_profile(block: Block, paths: Paths, width: int) -> Profile:
     """The :class:`Profile` that heads and tails alone give, for widths up to ``width``.
 
@@ -136,7 +131,7 @@ def count_profile(block: Block, paths: Paths, width: int) -> Profile:
     tails (:func:`.bounds.longest_paths` or :func:`.bounds.adjust_paths`).
     """
     jobs = block.jobs
-    counted = _counted(block)
+    counted = [job.counted_write for job in block.jobs]
     idle_start = [0]
     free_start = [0]
     idle_end = [0]
@@ -227,7 +222,7 @@ def inflight_caps(block: Block, paths: Paths, length: int) -> list[int]:
     ``head <= t - 1``.
     """
     jobs = block.jobs
-    counted = _counted(block)
+    counted = [job.counted_write for job in block.jobs]
     caps: list[int] = []
     for t in range(length + 1):
         issue: set[int] = set()
@@ -272,7 +267,7 @@ def occupancy_feasible(
     if any(job.tail < 1 for job in jobs):
         raise ValueError("the occupancy bound needs every tail >= 1")
     n = len(jobs)
-    counted = _counted(block)
+    counted = [job.counted_write for job in block.jobs]
     m = sum(counted)
     k_i = length - n
     k_w = length - m

@@ -47,6 +47,17 @@ class BlockJob:
     tail: int
     name: str = ""
 
+    @property
+    def counted_write(self) -> bool:
+        """Whether the job's result lands inside every schedule of length ``T``.
+
+        True when it writes and ``1 <= latency <= tail``: it then issues in
+        one of the cycles ``0 .. T - 1`` and lands in one of ``1 .. T``, so
+        it takes one of the ``T`` write cycles of the block. The bounds and
+        searches that count free write cycles count these jobs.
+        """
+        return self.writes and 1 <= self.latency <= self.tail
+
 
 @dataclass(frozen=True)
 class Block:

@@ -106,7 +106,7 @@ def counted_jobs(block: Block, port: Port) -> list[int]:
     """The jobs counted on ``port`` (module docstring): each lands in its range."""
     if port == "issue":
         return [j for j, job in enumerate(block.jobs) if job.tail >= 1]
-    return [j for j, job in enumerate(block.jobs) if job.writes and 1 <= job.latency <= job.tail]
+    return [j for j, job in enumerate(block.jobs) if job.counted_write]
 
 
 def window_capacity(

@@ -9,7 +9,7 @@ from blockcases import blocks, brute_force_optimum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vtc.compiler.asm.exact import dominance_pairs
+from vtc.compiler.asm.exact import dominance_pairs, mirror_dominance_pairs
 from vtc.compiler.asm.idlesearch import (
     MAX_LENGTH,
     applicable,
@@ -139,9 +139,10 @@ def test_restarts_decide_the_brute_force_optimum(block: Block, tiny: bool) -> No
     optimum = brute_force_optimum(block)
     back = mirror_block(block)
     assert back is not None
+    assert mirror_dominance_pairs(block) == dominance_pairs(back)
     kwargs = {
         "pairs": dominance_pairs(block),
-        "mirror_pairs": dominance_pairs(back),
+        "mirror_pairs": mirror_dominance_pairs(block),
         "time_limit": 5.0,
         # a budget of one node forces the restarts to run out and go on
         "restart_nodes": 1 if tiny else 5000,
