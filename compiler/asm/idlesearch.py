@@ -59,6 +59,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from vtc.compiler.asm.bounds import Paths, adjust_paths, jackson
+from vtc.compiler.asm.occupancy import FutureSums, future_sums
 from vtc.compiler.asm.problem import Block, check_schedule
 
 __all__ = [
@@ -154,6 +155,7 @@ def search_length(
     time_limit: float | None = None,
     seed: int | None = None,
     guide: Sequence[float] | None = None,
+    future: FutureSums | None = None,
 ) -> SearchResult:
     """Look for a schedule of ``block`` no longer than ``length`` (module docstring).
 
@@ -174,6 +176,10 @@ def search_length(
         Per job, a key to try the ready jobs by instead, smallest first
         (say, the starts of a good schedule one cycle longer); a seed
         perturbs it the same way.
+    future:
+        :func:`.occupancy.future_sums` of the block, ``paths`` and
+        ``length``, to share one table among many searches; by default the
+        search builds it (when the block has one).
 
     Raises :class:`ValueError` when the block is not :func:`applicable`.
     A schedule returned has passed :func:`.problem.check_schedule`. Lengths
@@ -208,6 +214,8 @@ def search_length(
     noise = [0.0 if seed is None else rng.random() * 3.0 for _ in range(n)]
     key = [-q for q in tail] if guide is None else list(guide)
     order = sorted(range(n), key=lambda j: (key[j] - noise[j], j))
+    sums = future if future is not None else future_sums(block, p, length)
+    gone = [lat[j] - 1 for j in range(n)]  # a job's share of the sum while unissued
     est = list(head)
     starts = [-1] * n
     failed: set[tuple[int, tuple[tuple[int, int], ...], int, int]] = set()
@@ -232,9 +240,13 @@ def search_length(
         deliver: list[int] = []
         w_release: list[int] = []
         w_deliver: list[int] = []
+        ahead = 0  # sum over t' >= t of the jobs in flight at t' (occupancy.future_sums)
         for j in range(n):
             if issued >> j & 1:
+                if starts[j] + lat[j] > t:
+                    ahead += starts[j] + lat[j] - t
                 continue
+            ahead += gone[j]
             if due[j] < t:
                 return False
             e = max(est[j], t)
@@ -243,6 +255,8 @@ def search_length(
             if writes[j]:
                 w_release.append(e + lat[j])
                 w_deliver.append(tail[j] - lat[j])
+        if sums is not None and not sums[t].get((spent_i, spent_w), 0) >> ahead & 1:
+            return False
         if jackson(release, deliver) > length:
             return False
         if jackson_blocked(w_release, w_deliver, taken) > length:
@@ -390,6 +404,8 @@ def search_restarts(
     if back is not None and block.jobs:
         ways.append((back, None, mirror_pairs, True))
     nodes = 0
+    # one occupancy table per direction, shared by its searches
+    tables: dict[int, FutureSums | None] = {}
 
     def left() -> float | None:
         return None if deadline is None else deadline - time.monotonic()
@@ -400,8 +416,17 @@ def search_restarts(
         if p is None:
             p = adjust_paths(b)
             ways[way] = (b, p, prs, backwards)
+        if way not in tables:
+            tables[way] = future_sums(b, p, length)
         found = search_length(
-            b, length, paths=p, pairs=prs, node_limit=limit, time_limit=seconds, seed=seed
+            b,
+            length,
+            paths=p,
+            pairs=prs,
+            node_limit=limit,
+            time_limit=seconds,
+            seed=seed,
+            future=tables[way],
         )
         nodes += found.nodes
         if found.feasible and found.starts is not None and backwards:

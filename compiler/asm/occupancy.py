@@ -82,8 +82,11 @@ if TYPE_CHECKING:
     from vtc.compiler.asm.windows import Port, Side
 
 __all__ = [
+    "FUTURE_STATES",
+    "FutureSums",
     "Profile",
     "count_profile",
+    "future_sums",
     "inflight_caps",
     "merge_profiles",
     "occupancy_bound",
@@ -249,6 +252,44 @@ def _at(series: tuple[int, ...], w: int) -> int:
     return series[w] if 0 <= w < len(series) else 0
 
 
+def _ranges(
+    block: Block, paths: Paths, length: int, profile: Profile | None
+) -> tuple[list[int], list[int], list[int], list[int]] | None:
+    """Least and most ``A(t)`` and ``B(t)`` for ``t = 0 .. length`` (``None``: no room).
+
+    From the budgets ``k_i = length - n`` and ``k_w = length - m``, the
+    heads-and-tails profile (:func:`count_profile`) merged with ``profile``,
+    and one idle (free) cycle at most per cycle. ``None`` when a budget is
+    negative, a job's window is empty, or some range is empty.
+    """
+    n = len(block.jobs)
+    k_i = length - n
+    k_w = length - sum(job.counted_write for job in block.jobs)
+    if k_i < 0 or k_w < 0:
+        return None
+    if any(paths.head[j] > length - paths.tail[j] for j in range(n)):
+        return None
+    prof = count_profile(block, paths, length)
+    if profile is not None:
+        prof = merge_profiles(prof, profile)
+    a_lo = [0] * (length + 1)
+    a_hi = [min(t, k_i) for t in range(length + 1)]
+    b_lo = [0] * (length + 1)
+    b_hi = [min(t, k_w) for t in range(length + 1)]
+    for t in range(length + 1):
+        a_lo[t] = max(a_lo[t], _at(prof.idle_start, t))
+        b_lo[t] = max(b_lo[t], _at(prof.free_start, t))
+        # last w = length - t cycles of each port
+        a_hi[t] = min(a_hi[t], k_i - _at(prof.idle_end, length - t))
+        b_hi[t] = min(b_hi[t], k_w - _at(prof.free_end, length - t))
+        # each cycle adds at most one idle (free) cycle
+        a_lo[t] = max(a_lo[t], k_i - (length - t))
+        b_lo[t] = max(b_lo[t], k_w - (length - t))
+        if a_lo[t] > a_hi[t] or b_lo[t] > b_hi[t]:
+            return None
+    return a_lo, a_hi, b_lo, b_hi
+
+
 def occupancy_feasible(
     block: Block,
     paths: Paths,
@@ -268,37 +309,17 @@ def occupancy_feasible(
         raise ValueError("the occupancy bound needs every tail >= 1")
     n = len(jobs)
     counted = [job.counted_write for job in block.jobs]
-    m = sum(counted)
-    k_i = length - n
-    k_w = length - m
-    if k_i < 0 or k_w < 0:
+    ranges = _ranges(block, paths, length, profile)
+    if ranges is None:
         return False
-    if any(paths.head[j] > length - paths.tail[j] for j in range(n)):
-        return False
-    prof = count_profile(block, paths, length)
-    if profile is not None:
-        prof = merge_profiles(prof, profile)
-    # Bounds on A(t) and B(t) from the profile, for t = 0 .. length.
-    a_lo = [0] * (length + 1)
-    a_hi = [min(t, k_i) for t in range(length + 1)]
-    b_lo = [0] * (length + 1)
-    b_hi = [min(t, k_w) for t in range(length + 1)]
-    for t in range(length + 1):
-        a_lo[t] = max(a_lo[t], _at(prof.idle_start, t))
-        b_lo[t] = max(b_lo[t], _at(prof.free_start, t))
-        # last w = length - t cycles of each port
-        a_hi[t] = min(a_hi[t], k_i - _at(prof.idle_end, length - t))
-        b_hi[t] = min(b_hi[t], k_w - _at(prof.free_end, length - t))
-        # each cycle adds at most one idle (free) cycle
-        a_lo[t] = max(a_lo[t], k_i - (length - t))
-        b_lo[t] = max(b_lo[t], k_w - (length - t))
-        if a_lo[t] > a_hi[t] or b_lo[t] > b_hi[t]:
-            return False
+    a_lo, a_hi, b_lo, b_hi = ranges
     caps = inflight_caps(block, paths, length)
     fixed = sum(job.latency - 1 for j, job in enumerate(jobs) if counted[j])
     lo = fixed + sum(paths.tail[j] for j in range(n) if not counted[j])
     hi = fixed + sum(length - paths.head[j] for j in range(n) if not counted[j])
     keep = (1 << (hi + 1)) - 1
+    k_i = length - n
+    k_w = length - sum(counted)
     # state (A(t), B(t)) -> bit set of the partial sums of B - A over 0 .. t
     states: dict[tuple[int, int], int] = {(0, 0): 1}
     if a_lo[0] > 0 or b_lo[0] > 0:
@@ -325,6 +346,83 @@ def occupancy_feasible(
             return False
     final = states.get((k_i, k_w), 0)
     return final >> lo != 0
+
+
+#: Most states (cycles times idle times free counts) :func:`future_sums` builds.
+FUTURE_STATES = 200_000
+
+#: Per cycle ``t``, the bit sets of reachable future sums keyed by ``(A(t), B(t))``.
+FutureSums = tuple[dict[tuple[int, int], int], ...]
+
+
+def future_sums(
+    block: Block,
+    paths: Paths,
+    length: int,
+    profile: Profile | None = None,
+    *,
+    state_limit: int = FUTURE_STATES,
+) -> FutureSums | None:
+    """What the rest of a schedule of ``length`` can still hold, cycle by cycle.
+
+    For blocks in which every job is a counted writer (``N(t) = 0``, so
+    ``X(t) = B(t) - A(t)``): entry ``t`` maps each pair ``(A(t), B(t))`` that
+    the facts of :func:`occupancy_feasible` allow at ``t`` to the bit set of
+    the sums ``S(t) = sum_{t' = t .. length} (B(t') - A(t'))`` that some
+    continuation meeting every fact up to ``length`` reaches (bit ``S`` set).
+    A pair missing from entry ``t`` has no continuation.
+
+    A partial schedule that has decided the cycles ``0 .. t - 1`` knows
+    ``A(t)``, ``B(t)`` and its own ``S(t)``: each job in flight at ``t``
+    (issued before ``t``, landing at ``c > t``) adds ``c - t`` to it, each job
+    not yet issued its ``latency - 1``. When that bit is not set in
+    ``entry[t][A(t), B(t)]`` no schedule of ``length`` (or less) completes
+    it: :func:`.idlesearch.search_length` prunes such branches. A schedule
+    shorter than ``length`` meets the same facts counted over ``length``
+    cycles (its last cycles are idle and free).
+
+    ``None`` when some job is not a counted writer or the table would hold
+    more than ``state_limit`` states. When :func:`occupancy_feasible` rules
+    ``length`` out, the root state ``(0, 0)`` of entry 0 lacks the bit of
+    the whole sum ``sum(latency - 1)``, or the entries are empty.
+    """
+    jobs = block.jobs
+    if not jobs or not all(job.counted_write for job in jobs):
+        return None
+    k = length - len(jobs)
+    if k >= 0 and (length + 1) * (k + 1) * (k + 1) > state_limit:
+        return None
+    empty: FutureSums = tuple({} for _ in range(max(length, 0) + 1))
+    ranges = _ranges(block, paths, length, profile)
+    if ranges is None:
+        return empty
+    a_lo, a_hi, b_lo, b_hi = ranges
+    caps = inflight_caps(block, paths, length)
+    table: list[dict[tuple[int, int], int]] = [{} for _ in range(length + 1)]
+
+    def allowed(t: int, a: int, b: int) -> bool:
+        return a_lo[t] <= a <= a_hi[t] and b_lo[t] <= b <= b_hi[t] and 0 <= b - a <= caps[t]
+
+    if allowed(length, k, k):
+        table[length][k, k] = 1  # S(length) = B - A = 0
+    for t in range(length - 1, -1, -1):
+        later = table[t + 1]
+        if not later:
+            return empty
+        here = table[t]
+        for a in range(a_lo[t], a_hi[t] + 1):
+            for b in range(max(b_lo[t], a), b_hi[t] + 1):
+                if not allowed(t, a, b):
+                    continue
+                reach = (
+                    later.get((a, b), 0)
+                    | later.get((a + 1, b), 0)
+                    | later.get((a, b + 1), 0)
+                    | later.get((a + 1, b + 1), 0)
+                )
+                if reach:
+                    here[a, b] = reach << (b - a)
+    return tuple(table)
 
 
 def occupancy_bound(

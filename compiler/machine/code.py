@@ -186,7 +186,7 @@ def encode_word(ins: MInstr) -> int:
     """The 64-bit machine word of a slot.
 
     >>> hex(encode_word(MInstr("add", 3, 1, 2)))
-    '0x800000003000100002'
+    '0x800000300010002'
     """
     op = ins.info
     for name, value in (("d", ins.d), ("a", ins.a), ("b", ins.b)):

@@ -9,6 +9,7 @@ from blockcases import blocks, brute_force_optimum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vtc.compiler.asm.bounds import adjust_paths
 from vtc.compiler.asm.exact import dominance_pairs, mirror_dominance_pairs
 from vtc.compiler.asm.idlesearch import (
     MAX_LENGTH,
@@ -19,6 +20,7 @@ from vtc.compiler.asm.idlesearch import (
     search_restarts,
     unmirror,
 )
+from vtc.compiler.asm.occupancy import future_sums
 from vtc.compiler.asm.problem import Block, BlockJob, check_schedule, schedule_length
 
 ADD = BlockJob(latency=6, writes=True, tail=6)
@@ -104,6 +106,29 @@ def dataflow_blocks(draw: st.DrawFn, max_jobs: int = 7) -> Block:
     pairs = draw(st.sets(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))))
     edges = tuple(sorted({(u, v, lats[u]) for u, v in pairs if u < v}))
     return Block(jobs=jobs, edges=edges)
+
+
+@settings(max_examples=120, deadline=None)
+@given(dataflow_blocks(max_jobs=8))
+def test_search_with_the_occupancy_table_decides_the_brute_force_optimum(block: Block) -> None:
+    # Every job is a counted writer, so the search prunes with the table of
+    # occupancy.future_sums; it must still decide the optimum exactly.
+    optimum = brute_force_optimum(block)
+    assert future_sums(block, adjust_paths(block), optimum) is not None
+    found = search_length(block, optimum, node_limit=10**6)
+    assert found.feasible is True and found.starts is not None
+    assert schedule_length(block, found.starts) <= optimum
+    assert search_length(block, optimum - 1, node_limit=10**6).feasible is False
+
+
+def test_occupancy_table_prunes_at_the_root() -> None:
+    # Three adds and three moves cannot have length 8 (test_occupancy.py):
+    # the table says so before the search places a single job.
+    block = Block(jobs=(ADD, ADD, ADD, MOV, MOV, MOV), edges=())
+    found = search_length(block, 8)
+    assert found.feasible is False
+    assert found.nodes == 1
+    assert search_length(block, 9).feasible is True
 
 
 def test_mirror_needs_writers_with_tail_equal_to_latency() -> None:

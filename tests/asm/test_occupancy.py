@@ -18,6 +18,7 @@ from vtc.compiler.asm.exact import exact_available
 from vtc.compiler.asm.occupancy import (
     Profile,
     count_profile,
+    future_sums,
     inflight_caps,
     merge_profiles,
     occupancy_bound,
@@ -268,3 +269,66 @@ def test_window_profile_only_raises_the_bound(block: Block) -> None:
     profile = profile_from_windows(free)
     plain = occupancy_bound(block)
     assert plain <= occupancy_bound(block, profile=profile) <= brute_force_optimum(block)
+
+
+# --- the table of future sums --------------------------------------------
+
+
+def _future_sum(block: Block, starts: list[int], t: int) -> int:
+    """``S(t)`` as a partial schedule knows it at ``t`` (:func:`future_sums`)."""
+    total = 0
+    for s, job in zip(starts, block.jobs, strict=True):
+        if s < t:
+            total += max(0, s + job.latency - t)
+        else:
+            total += job.latency - 1
+    return total
+
+
+@settings(max_examples=120, deadline=None)
+@given(writer_blocks(max_jobs=9), st.integers(0, 2**31), st.integers(0, 3), st.integers(0, 2))
+def test_every_schedule_passes_the_future_table(
+    block: Block, seed: int, shift: int, extra: int
+) -> None:
+    # Any valid schedule, of the table's length or shorter (``extra``),
+    # passes the table at every cycle: the table never prunes a schedule.
+    rng = random.Random(seed)
+    starts = [s + shift for s in list_schedule(block, priority=[rng.random() for _ in block.jobs])]
+    assert check_schedule(block, starts) == []
+    length = schedule_length(block, starts) + extra
+    _, idle, free, _, _ = _occupancy(block, starts)
+    for paths in _paths(block):
+        table = future_sums(block, paths, length, state_limit=10**8)
+        if not block.jobs:
+            assert table is None
+            continue
+        assert table is not None and len(table) == length + 1
+        for t in range(length + 1):
+            a = idle[t] if t < len(idle) else idle[-1] + (t - len(idle) + 1)
+            b = free[t] if t < len(free) else free[-1] + (t - len(free) + 1)
+            assert table[t].get((a, b), 0) >> _future_sum(block, starts, t) & 1, t
+
+
+def test_future_table_of_adds_and_moves() -> None:
+    # ADDS_AND_MOVES cannot have length 8 (see above): at cycle 0 nothing
+    # reaches the whole sum 3 * 5 = 15 (12 at most, as computed by hand).
+    # At 9 the root state reaches it.
+    paths = adjust_paths(ADDS_AND_MOVES)
+    assert occupancy_feasible(ADDS_AND_MOVES, paths, 8) is False
+    ruled_out = future_sums(ADDS_AND_MOVES, paths, 8)
+    assert ruled_out is not None
+    assert ruled_out[0][0, 0].bit_length() - 1 == 12
+    table = future_sums(ADDS_AND_MOVES, paths, 9)
+    assert table is not None
+    assert table[0][0, 0] >> 15 & 1
+    # after an add issued at 0 with nothing else: S(1) = 5 + 15 - 5 = 15,
+    # A(1) = 0, B(1) = 1 (write cycle 1 free)
+    assert table[1][0, 1] >> 15 & 1
+
+
+def test_future_table_needs_counted_writers_and_room() -> None:
+    block = Block(jobs=(ADD, OUT), edges=())
+    assert future_sums(block, adjust_paths(block), 8) is None
+    assert future_sums(ADDS_AND_MOVES, adjust_paths(ADDS_AND_MOVES), 60, state_limit=100) is None
+    short = future_sums(ADDS_AND_MOVES, adjust_paths(ADDS_AND_MOVES), 5)
+    assert short is not None and not short[0]
