@@ -64,6 +64,7 @@ from vtc.compiler.asm.problem import Block, check_schedule
 
 __all__ = [
     "COMPLETE_SHARE",
+    "LOOKAHEAD",
     "MAX_LENGTH",
     "RESTART_NODES",
     "SearchResult",
@@ -216,6 +217,11 @@ def search_length(
     order = sorted(range(n), key=lambda j: (key[j] - noise[j], j))
     sums = future if future is not None else future_sums(block, p, length)
     gone = [lat[j] - 1 for j in range(n)]  # a job's share of the sum while unissued
+    look = LOOKAHEAD if sums is not None else 0
+    # the most idle (free) cycles the table allows by each cycle
+    most_idle = [max((a for a, _ in row), default=-1) for row in sums or ()]
+    most_free = [max((b for _, b in row), default=-1) for row in sums or ()]
+    topo = p.order
     est = list(head)
     starts = [-1] * n
     failed: set[tuple[int, tuple[tuple[int, int], ...], int, int]] = set()
@@ -256,6 +262,10 @@ def search_length(
                 w_release.append(e + lat[j])
                 w_deliver.append(tail[j] - lat[j])
         if sums is not None and not sums[t].get((spent_i, spent_w), 0) >> ahead & 1:
+            return False
+        if look and not _room_ahead(
+            t, issued, est, succ, topo, lat, mine, spent_i, spent_w, most_idle, most_free, look
+        ):
             return False
         if jackson(release, deliver) > length:
             return False
@@ -322,6 +332,73 @@ RESTART_NODES = 5_000
 #: direction) before the restarts; they settle small blocks, while on big
 #: ones the restarts find schedules that long searches miss.
 COMPLETE_SHARE = 0.15
+
+
+#: Cycles ahead that :func:`_room_ahead` looks at in each node of the search.
+LOOKAHEAD = 16
+
+
+def _room_ahead(
+    t: int,
+    issued: int,
+    est: Sequence[int],
+    succ: Sequence[Sequence[tuple[int, int]]],
+    topo: Sequence[int],
+    lat: Sequence[int],
+    mine: int,
+    spent_i: int,
+    spent_w: int,
+    most_idle: Sequence[int],
+    most_free: Sequence[int],
+    look: int,
+) -> bool:
+    """Whether the next ``look`` cycles have enough jobs to fill both ports.
+
+    Every job left issues no earlier than its earliest cycle through the
+    jobs left before it (``soon``); so among the issue cycles ``t .. t + h - 1``
+    at least ``h`` minus the jobs with ``soon <= t + h - 1`` idle, and among
+    the write cycles ``t + 1 .. t + h`` not yet taken at least their number
+    minus the jobs landing by ``t + h`` at the earliest stay free. The
+    occupancy table allows at most ``most_idle[t + h]`` idle and
+    ``most_free[t + h]`` free cycles by ``t + h``; a node needing more has no
+    schedule below it. For blocks of counted writers only (``mine`` holds
+    every write cycle taken).
+    """
+    n = len(lat)
+    soon = list(est)
+    for j in topo:
+        if issued >> j & 1:
+            continue
+        e = soon[j] if soon[j] > t else t
+        soon[j] = e
+        for v, d in succ[j]:
+            if e + d > soon[v]:
+                soon[v] = e + d
+    horizon = min(look, len(most_idle) - 1 - t)
+    if horizon <= 0:
+        return True
+    by_issue = [0] * horizon
+    by_write = [0] * (horizon + 1)
+    for j in range(n):
+        if issued >> j & 1:
+            continue
+        off = soon[j] - t
+        if off < horizon:
+            by_issue[off] += 1
+            if off + lat[j] <= horizon:
+                by_write[off + lat[j]] += 1
+    can_issue = 0
+    can_land = 0
+    open_writes = 0
+    for h in range(1, horizon + 1):
+        can_issue += by_issue[h - 1]
+        if h - can_issue > most_idle[t + h] - spent_i:
+            return False
+        can_land += by_write[h]
+        open_writes += not mine >> (t + h) & 1
+        if open_writes - can_land > most_free[t + h] - spent_w:
+            return False
+    return True
 
 
 def mirror_block(block: Block) -> Block | None:

@@ -9,6 +9,7 @@ from blockcases import blocks, brute_force_optimum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vtc.compiler.asm import idlesearch
 from vtc.compiler.asm.bounds import adjust_paths
 from vtc.compiler.asm.exact import dominance_pairs, mirror_dominance_pairs
 from vtc.compiler.asm.idlesearch import (
@@ -129,6 +130,20 @@ def test_occupancy_table_prunes_at_the_root() -> None:
     assert found.feasible is False
     assert found.nodes == 1
     assert search_length(block, 9).feasible is True
+
+
+def test_lookahead_prunes_before_the_ports_run_dry(monkeypatch: pytest.MonkeyPatch) -> None:
+    # mul -> mov and mov -> add: length 8 is optimal. Refuting 7 takes fewer
+    # nodes when each node checks that the next cycles have jobs enough to
+    # fill both ports within the occupancy table's budgets.
+    mul = BlockJob(latency=4, writes=True, tail=4)
+    block = Block(jobs=(mul, MOV, MOV, ADD), edges=((0, 2, 4), (1, 3, 1)))
+    assert brute_force_optimum(block) == 8
+    seen = search_length(block, 7)
+    monkeypatch.setattr(idlesearch, "LOOKAHEAD", 0)
+    blind = search_length(block, 7)
+    assert seen.feasible is False and blind.feasible is False
+    assert seen.nodes < blind.nodes
 
 
 def test_mirror_needs_writers_with_tail_equal_to_latency() -> None:
