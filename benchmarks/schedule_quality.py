@@ -8,8 +8,9 @@ write port modelled (``benchmarks/dfg.py``), by
 * restarts: :func:`schedule_block` with its default effort (what the
   assembler does);
 * search: :func:`schedule_block` with ``--search-restarts`` passes,
-  ``--search-moves`` ruin-and-recreate moves (:mod:`vtc.compiler.asm.improve`)
-  and ``--search-dives`` seeds of the idle search's restarts per length
+  ``--search-moves`` ruin-and-recreate moves (:mod:`vtc.compiler.asm.improve`),
+  ``--search-dives`` seeds of the idle search's restarts per length and a
+  beam search of width ``--search-beam`` (:mod:`vtc.compiler.asm.beam`)
   (no CP-SAT, no clock: the same figures on every machine);
 * exact: CP-SAT for ``--exact-seconds``, hinted with the best of the above.
 
@@ -111,6 +112,7 @@ def measure(
     search_restarts: int,
     search_moves: int,
     search_dives: int,
+    search_beam: int,
     exact_seconds: float,
     window_seconds: float,
     workers: int,
@@ -127,7 +129,13 @@ def measure(
     t0 = time.perf_counter()
     default = schedule_block(block)
     t1 = time.perf_counter()
-    search = schedule_block(block, restarts=search_restarts, moves=search_moves, dives=search_dives)
+    search = schedule_block(
+        block,
+        restarts=search_restarts,
+        moves=search_moves,
+        dives=search_dives,
+        beam=search_beam,
+    )
     t2 = time.perf_counter()
     _length(block, default.starts)
     _length(block, search.starts)
@@ -227,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--search-restarts", type=int, default=None, help="passes of 'search'")
     parser.add_argument("--search-moves", type=int, default=None, help="moves of 'search'")
     parser.add_argument("--search-dives", type=int, default=None, help="dives of 'search'")
+    parser.add_argument("--search-beam", type=int, default=None, help="beam width of 'search'")
     parser.add_argument("--exact-seconds", type=float, default=None, help="CP-SAT time per graph")
     parser.add_argument(
         "--window-seconds", type=float, default=None, help="window-bound time per graph"
@@ -247,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     search_restarts = args.search_restarts or (300 if args.quick else 3000)
     search_dives = args.search_dives if args.search_dives is not None else (2 if args.quick else 8)
+    search_beam = args.search_beam if args.search_beam is not None else (100 if args.quick else 300)
     search_moves = (
         args.search_moves if args.search_moves is not None else (2000 if args.quick else 20_000)
     )
@@ -274,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
             search_restarts=search_restarts,
             search_moves=search_moves,
             search_dives=search_dives,
+            search_beam=search_beam,
             exact_seconds=exact_seconds,
             window_seconds=window_seconds,
             workers=args.workers,
@@ -305,8 +316,8 @@ def main(argv: list[str] | None = None) -> int:
         "win = window_bound() with occupancy_bound() over its windows "
         f"({window_seconds:g} s, '-' when not needed), bound = the best of those and "
         "CP-SAT's; * = proven optimal;\n"
-        f"rest = default effort, search = {search_restarts} passes, {search_moves} moves "
-        f"and {search_dives} dives, "
+        f"rest = default effort, search = {search_restarts} passes, {search_moves} moves, "
+        f"{search_dives} dives and a beam of {search_beam}, "
         f"exact = CP-SAT {exact_seconds:g} s (hinted with our best); "
         f"secs = bounds + exact per graph; {elapsed:.0f} s in all"
     )
@@ -320,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         "search_restarts": search_restarts,
         "search_moves": search_moves,
         "search_dives": search_dives,
+        "search_beam": search_beam,
         "exact_seconds": exact_seconds,
         "window_seconds": window_seconds,
         "exact_workers": args.workers,

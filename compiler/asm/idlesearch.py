@@ -71,6 +71,7 @@ __all__ = [
     "applicable",
     "jackson_blocked",
     "mirror_block",
+    "room_ahead",
     "search_length",
     "search_restarts",
     "unmirror",
@@ -263,7 +264,7 @@ def search_length(
                 w_deliver.append(tail[j] - lat[j])
         if sums is not None and not sums[t].get((spent_i, spent_w), 0) >> ahead & 1:
             return False
-        if look and not _room_ahead(
+        if look and not room_ahead(
             t, issued, est, succ, topo, lat, mine, spent_i, spent_w, most_idle, most_free, look
         ):
             return False
@@ -334,11 +335,11 @@ RESTART_NODES = 5_000
 COMPLETE_SHARE = 0.15
 
 
-#: Cycles ahead that :func:`_room_ahead` looks at in each node of the search.
+#: Cycles ahead that :func:`room_ahead` looks at in each node of the search.
 LOOKAHEAD = 16
 
 
-def _room_ahead(
+def room_ahead(
     t: int,
     issued: int,
     est: Sequence[int],
