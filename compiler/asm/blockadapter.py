@@ -56,6 +56,7 @@ def schedule_straight(
         block,
         exact_seconds=5.0 if effort >= 2 else 0.0,
         dives=2 if effort >= 2 else 0,
+        beam=100 if effort >= 2 else 0,
         keep_order=keep_order,
         # the adjusted bound costs ~6 us per job; big blocks skip it unless asked
         adjust=effort >= 2 or len(block.jobs) <= ADJUST_LIMIT,
