@@ -35,16 +35,9 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vtc.compiler.asm.bounds import Paths, adjust_paths, jackson
-from vtc.compiler.asm.idlesearch import (
-    LOOKAHEAD,
-    applicable,
-    jackson_blocked,
-    mirror_block,
-    room_ahead,
-    unmirror,
-)
-from vtc.compiler.asm.occupancy import FutureSums, future_sums
+from vtc.compiler.asm.bounds import Paths, adjust_paths
+from vtc.compiler.asm.idlesearch import NodeChecks, applicable, mirror_block, unmirror
+from vtc.compiler.asm.occupancy import FutureSums
 from vtc.compiler.asm.problem import Block, check_schedule
 
 __all__ = ["BEAM_WIDTH", "BeamResult", "beam_both_ways", "beam_search"]
@@ -119,23 +112,15 @@ def beam_search(
     if n == 0:
         return BeamResult((), 0) if length >= 0 else BeamResult(None, 0)
     p = paths if paths is not None else adjust_paths(block)
-    lat = [job.latency for job in jobs]
-    writes = [job.writes for job in jobs]
-    counted = [job.counted_write for job in jobs]
-    idle_issue = length - n
-    idle_write = length - sum(counted)
-    if idle_issue < 0 or idle_write < 0:
+    checks = NodeChecks(block, p, length, future)
+    if checks.idle_issue < 0 or checks.idle_write < 0:
         return BeamResult(None, 0)
-    succ = block.successors()
+    lat, writes, counted, due = checks.lat, checks.writes, checks.counted, checks.due
+    succ = checks.succ
     pred = block.predecessors()
-    head, tail = p.head, p.tail
-    due = [length - q for q in tail]
     before = [0] * n
     for u, v in pairs:
         before[v] |= 1 << u
-    sums = future if future is not None else future_sums(block, p, length)
-    most_idle = [max((a for a, _ in row), default=-1) for row in sums or ()]
-    most_free = [max((b for _, b in row), default=-1) for row in sums or ()]
     rng = random.Random(seed)
     everything = (1 << n) - 1
     beam = [_Partial(0, (-1,) * n, 0, 0, 0, 0)]
@@ -149,16 +134,16 @@ def beam_search(
                 if problems:
                     raise RuntimeError(f"the beam search built an invalid schedule: {problems[0]}")
                 return BeamResult(starts, length)
-            est = list(head)
+            est = list(p.head)
             for j in range(n):
                 if part.issued >> j & 1:
                     for v, d in succ[j]:
                         est[v] = max(est[v], part.starts[j] + d)
-            score = _promise(
-                t, part, est, lat, writes, tail, due, length, sums, most_idle, most_free, p, succ
+            found = checks.bounds(
+                t, part.issued, part.starts, est, part.taken, part.mine, part.spent_i, part.spent_w
             )
-            if score is not None:
-                scored.append((score + rng.random() * 2.0, number, part, est))
+            if found is not None:
+                scored.append((sum(found) + rng.random() * 2.0, number, part, est))
         scored.sort(key=lambda row: (row[0], row[1]))
         children: dict[tuple[int, int, int], _Partial] = {}
         for _, _, part, est in scored:
@@ -177,7 +162,7 @@ def beam_search(
                 taken = part.taken | 1 << (t + lat[j]) if writes[j] else part.taken
                 mine = part.mine | 1 << (t + lat[j]) if counted[j] else part.mine
                 free = t + 1 <= length and not mine >> (t + 1) & 1
-                if part.spent_w + free > idle_write:
+                if part.spent_w + free > checks.idle_write:
                     continue
                 key = (part.issued | 1 << j, part.spent_i, part.spent_w + free)
                 if key not in children:
@@ -186,10 +171,10 @@ def beam_search(
                     children[key] = _Partial(
                         key[0], tuple(placed), taken, mine, part.spent_i, key[2]
                     )
-            if part.spent_i < idle_issue:
+            if part.spent_i < checks.idle_issue:
                 free = t + 1 <= length and not part.mine >> (t + 1) & 1
                 key = (part.issued, part.spent_i + 1, part.spent_w + free)
-                if part.spent_w + free <= idle_write and key not in children:
+                if part.spent_w + free <= checks.idle_write and key not in children:
                     children[key] = _Partial(
                         part.issued, part.starts, part.taken, part.mine, key[1], key[2]
                     )
@@ -199,65 +184,6 @@ def beam_search(
         if not beam:
             return BeamResult(None, t)
     return BeamResult(None, length)
-
-
-def _promise(
-    t: int,
-    part: _Partial,
-    est: Sequence[int],
-    lat: Sequence[int],
-    writes: Sequence[bool],
-    tail: Sequence[int],
-    due: Sequence[int],
-    length: int,
-    sums: FutureSums | None,
-    most_idle: Sequence[int],
-    most_free: Sequence[int],
-    paths: Paths,
-    succ: Sequence[Sequence[tuple[int, int]]],
-) -> float | None:
-    """The two Jackson bounds summed, or ``None`` when the partial schedule is dead."""
-    release: list[int] = []
-    deliver: list[int] = []
-    w_release: list[int] = []
-    w_deliver: list[int] = []
-    ahead = 0
-    for j in range(len(lat)):
-        if part.issued >> j & 1:
-            ahead += max(0, part.starts[j] + lat[j] - t)
-            continue
-        ahead += lat[j] - 1
-        if due[j] < t:
-            return None
-        e = max(est[j], t)
-        release.append(e)
-        deliver.append(tail[j])
-        if writes[j]:
-            w_release.append(e + lat[j])
-            w_deliver.append(tail[j] - lat[j])
-    if sums is not None:
-        if not sums[t].get((part.spent_i, part.spent_w), 0) >> ahead & 1:
-            return None
-        if not room_ahead(
-            t,
-            part.issued,
-            est,
-            succ,
-            paths.order,
-            lat,
-            part.mine,
-            part.spent_i,
-            part.spent_w,
-            most_idle,
-            most_free,
-            LOOKAHEAD,
-        ):
-            return None
-    first = jackson(release, deliver)
-    second = jackson_blocked(w_release, w_deliver, part.taken)
-    if first > length or second > length:
-        return None
-    return float(first + second)
 
 
 def beam_both_ways(

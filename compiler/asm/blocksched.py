@@ -460,12 +460,13 @@ def schedule_block(
         if mirrored.length < best_len:
             best = list(unmirror(block, mirrored.length, mirrored.starts))
             best_len, method = mirrored.length, "improve"
-    if dives > 0 and best_len > lb and applicable(block):
+    if (dives > 0 or beam > 0) and best_len > lb and applicable(block):
+        from vtc.compiler.asm.beam import beam_both_ways
         from vtc.compiler.asm.exact import dominance_pairs, mirror_dominance_pairs
 
         pairs = dominance_pairs(block)
         mirror_pairs = mirror_dominance_pairs(block)
-        for length in range(lb, best_len):
+        for length in range(lb, best_len) if dives > 0 else ():
             found = search_restarts(
                 block,
                 length,
@@ -477,13 +478,7 @@ def schedule_block(
             if found.feasible and found.starts is not None:
                 best, best_len, method = list(found.starts), length, "dive"
                 break
-    if beam > 0 and best_len > lb and applicable(block):
-        from vtc.compiler.asm.beam import beam_both_ways
-        from vtc.compiler.asm.exact import dominance_pairs, mirror_dominance_pairs
-
-        pairs = dominance_pairs(block)
-        mirror_pairs = mirror_dominance_pairs(block)
-        while best_len > lb:
+        while beam > 0 and best_len > lb:
             shorter = beam_both_ways(
                 block,
                 best_len - 1,

@@ -67,6 +67,7 @@ __all__ = [
     "LOOKAHEAD",
     "MAX_LENGTH",
     "RESTART_NODES",
+    "NodeChecks",
     "SearchResult",
     "applicable",
     "jackson_blocked",
@@ -147,6 +148,112 @@ class _Budget(Exception):
     """The node or time limit ran out."""
 
 
+class NodeChecks:
+    """The checks every node of a search over the cycles must pass (module docstring).
+
+    Built once per block, heads and tails, length and occupancy table; shared
+    by :func:`search_length` and the beam search (:mod:`.beam`). A node is a
+    partial schedule that has decided the cycles ``0 .. t - 1``.
+
+    Attributes
+    ----------
+    lat, writes, counted, due:
+        Per job: latency, whether it writes, whether it is a counted writer,
+        latest start ``length - tail``.
+    idle_issue, idle_write:
+        The budgets of idle issue and free write cycles (may be negative:
+        then no schedule of ``length`` exists).
+    sums:
+        The occupancy table (:func:`.occupancy.future_sums`) or ``None``.
+    """
+
+    def __init__(
+        self, block: Block, paths: Paths, length: int, future: FutureSums | None = None
+    ) -> None:
+        jobs = block.jobs
+        self.length = length
+        self.lat = [job.latency for job in jobs]
+        self.writes = [job.writes for job in jobs]
+        self.counted = [job.counted_write for job in jobs]
+        self.tail = paths.tail
+        self.due = [length - q for q in paths.tail]
+        self.idle_issue = length - len(jobs)
+        self.idle_write = length - sum(self.counted)
+        self.succ = block.successors()
+        self.topo = paths.order
+        self.sums = future if future is not None else future_sums(block, paths, length)
+        self.look = LOOKAHEAD if self.sums is not None else 0
+        # the most idle (free) cycles the table allows by each cycle
+        self.most_idle = [max((a for a, _ in row), default=-1) for row in self.sums or ()]
+        self.most_free = [max((b for _, b in row), default=-1) for row in self.sums or ()]
+
+    def bounds(
+        self,
+        t: int,
+        issued: int,
+        starts: Sequence[int],
+        est: Sequence[int],
+        taken: int,
+        mine: int,
+        spent_i: int,
+        spent_w: int,
+    ) -> tuple[int, int] | None:
+        """Jackson's bounds on both ports for a node, or ``None`` when it has no schedule.
+
+        ``issued`` is the bit set of the jobs placed, ``starts`` their
+        starts, ``est`` every job's earliest start through the placed
+        predecessors, ``taken`` (``mine``) the write cycles of the writers
+        (counted writers) placed, ``spent_i`` and ``spent_w`` the idle issue
+        and free write cycles so far. ``None`` when a job left is past its
+        deadline, the occupancy table or :func:`room_ahead` rules the node
+        out, or a Jackson bound exceeds the length.
+        """
+        lat, tail, writes = self.lat, self.tail, self.writes
+        release: list[int] = []
+        deliver: list[int] = []
+        w_release: list[int] = []
+        w_deliver: list[int] = []
+        ahead = 0  # sum over t' >= t of the jobs in flight at t' (occupancy.future_sums)
+        for j in range(len(lat)):
+            if issued >> j & 1:
+                if starts[j] + lat[j] > t:
+                    ahead += starts[j] + lat[j] - t
+                continue
+            ahead += lat[j] - 1
+            if self.due[j] < t:
+                return None
+            e = max(est[j], t)
+            release.append(e)
+            deliver.append(tail[j])
+            if writes[j]:
+                w_release.append(e + lat[j])
+                w_deliver.append(tail[j] - lat[j])
+        if self.sums is not None and not self.sums[t].get((spent_i, spent_w), 0) >> ahead & 1:
+            return None
+        if self.look and not room_ahead(
+            t,
+            issued,
+            est,
+            self.succ,
+            self.topo,
+            lat,
+            mine,
+            spent_i,
+            spent_w,
+            self.most_idle,
+            self.most_free,
+            self.look,
+        ):
+            return None
+        first = jackson(release, deliver)
+        if first > self.length:
+            return None
+        second = jackson_blocked(w_release, w_deliver, taken)
+        if second > self.length:
+            return None
+        return first, second
+
+
 def search_length(
     block: Block,
     length: int,
@@ -194,19 +301,16 @@ def search_length(
     if n == 0:
         return SearchResult(length >= 0, () if length >= 0 else None, 0)
     p = paths if paths is not None else adjust_paths(block)
-    lat = [job.latency for job in jobs]
-    writes = [job.writes for job in jobs]
-    counted = [job.counted_write for job in jobs]
-    idle_issue = length - n
-    idle_write = length - sum(counted)
+    checks = NodeChecks(block, p, length, future)
+    lat, writes, counted, due = checks.lat, checks.writes, checks.counted, checks.due
+    idle_issue, idle_write = checks.idle_issue, checks.idle_write
     if idle_issue < 0 or idle_write < 0:
         return SearchResult(False, None, 0)
     if length > MAX_LENGTH:
         return SearchResult(None, None, 0)
-    succ = block.successors()
+    succ = checks.succ
     left = [len(into) for into in block.predecessors()]
     head, tail = p.head, p.tail
-    due = [length - q for q in tail]
     # how long after its issue a job still matters: its write, its successors
     reach = [max([lat[j] if writes[j] else 0] + [d for _, d in succ[j]]) for j in range(n)]
     before = [0] * n
@@ -216,13 +320,6 @@ def search_length(
     noise = [0.0 if seed is None else rng.random() * 3.0 for _ in range(n)]
     key = [-q for q in tail] if guide is None else list(guide)
     order = sorted(range(n), key=lambda j: (key[j] - noise[j], j))
-    sums = future if future is not None else future_sums(block, p, length)
-    gone = [lat[j] - 1 for j in range(n)]  # a job's share of the sum while unissued
-    look = LOOKAHEAD if sums is not None else 0
-    # the most idle (free) cycles the table allows by each cycle
-    most_idle = [max((a for a, _ in row), default=-1) for row in sums or ()]
-    most_free = [max((b for _, b in row), default=-1) for row in sums or ()]
-    topo = p.order
     est = list(head)
     starts = [-1] * n
     failed: set[tuple[int, tuple[tuple[int, int], ...], int, int]] = set()
@@ -243,34 +340,7 @@ def search_length(
             raise _Budget
         if count == n:
             return True
-        release: list[int] = []
-        deliver: list[int] = []
-        w_release: list[int] = []
-        w_deliver: list[int] = []
-        ahead = 0  # sum over t' >= t of the jobs in flight at t' (occupancy.future_sums)
-        for j in range(n):
-            if issued >> j & 1:
-                if starts[j] + lat[j] > t:
-                    ahead += starts[j] + lat[j] - t
-                continue
-            ahead += gone[j]
-            if due[j] < t:
-                return False
-            e = max(est[j], t)
-            release.append(e)
-            deliver.append(tail[j])
-            if writes[j]:
-                w_release.append(e + lat[j])
-                w_deliver.append(tail[j] - lat[j])
-        if sums is not None and not sums[t].get((spent_i, spent_w), 0) >> ahead & 1:
-            return False
-        if look and not room_ahead(
-            t, issued, est, succ, topo, lat, mine, spent_i, spent_w, most_idle, most_free, look
-        ):
-            return False
-        if jackson(release, deliver) > length:
-            return False
-        if jackson_blocked(w_release, w_deliver, taken) > length:
+        if checks.bounds(t, issued, starts, est, taken, mine, spent_i, spent_w) is None:
             return False
         recent = tuple(
             (j, starts[j] - t) for j in range(n) if issued >> j & 1 and starts[j] + reach[j] > t
