@@ -12,7 +12,13 @@ write port modelled (``benchmarks/dfg.py``), by
   ``--search-dives`` seeds of the idle search's restarts per length and a
   beam search of width ``--search-beam`` (:mod:`vtc.compiler.asm.beam`)
   (no CP-SAT, no clock: the same figures on every machine);
-* exact: CP-SAT for ``--exact-seconds``, hinted with the best of the above.
+* sat: the SAT formulation of :mod:`vtc.compiler.asm.satsched` (CaDiCaL),
+  deciding the lengths from the best lower bound up to the first feasible
+  one, ``--sat-conflicts`` conflicts each (no clock: the same figures on
+  every machine with the same ``python-sat``);
+* exact: the exact solver of :mod:`vtc.compiler.asm.exact` (its own SAT
+  step, the idle search and CP-SAT) for ``--exact-seconds``, hinted with
+  the best of the above and told the bound the SAT sweep proved.
 
 The table gives the lengths, the lower bounds (:func:`lower_bound`, the
 class-sequence bound, the occupancy bound of ``vtc.compiler.asm.occupancy``,
@@ -27,8 +33,9 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/schedule_quality.py [--quick] [--graphs fir1,collapse]
 
-The window bound and the exact solver run only on graphs whose heuristic
-schedule does not already meet the other bounds.
+The window bound and the SAT sweep run only on graphs whose heuristic
+schedule does not already meet the other bounds, the exact solver only
+where the SAT sweep left the best length unproven.
 """
 
 from __future__ import annotations
@@ -45,13 +52,17 @@ from dfg import DFG_DIR, dfg_files, read_dot, to_block
 
 from vtc.compiler.asm.blocksched import list_schedule, schedule_block
 from vtc.compiler.asm.bounds import class_sequence_bound, lower_bound
-from vtc.compiler.asm.exact import exact_available, solve_exact
+from vtc.compiler.asm.exact import dominance_pairs, exact_available, solve_exact
 from vtc.compiler.asm.occupancy import occupancy_bound, profile_from_windows
 from vtc.compiler.asm.problem import Block, check_schedule, schedule_length
+from vtc.compiler.asm.satsched import sat_available, sat_sweep
 from vtc.compiler.asm.windows import window_bound
 from vtc.compiler.machine.target import DEFAULT_TARGET, load_target
 
 RESULTS = Path(__file__).resolve().parent / "results" / "schedule_quality.json"
+#: Conflicts per length of the SAT sweep in a full run (about 4 minutes per
+#: undecided length on the EXPRESS graphs; smooth_color at 201 needs 885k).
+SAT_CONFLICTS = 1_000_000
 
 
 @dataclass
@@ -79,6 +90,9 @@ class Row:
     ours: int
     bounds_s: float
     exact_s: float
+    sat: int | None = None
+    sat_bound: int | None = None
+    sat_s: float = 0.0
 
     @property
     def gap_lb(self) -> float:
@@ -114,6 +128,7 @@ def measure(
     search_dives: int,
     search_beam: int,
     exact_seconds: float,
+    sat_conflicts: int,
     window_seconds: float,
     workers: int,
     states: int,
@@ -150,16 +165,27 @@ def measure(
         )
         lb = max(lb, window)
     bounds_s = time.perf_counter() - tb - (t2 - t0)
+    sat = sat_bound = None
+    best_starts = ours_sched.starts if ours_sched.length <= first else list_schedule(block)
+    ts = time.perf_counter()
+    if ours > lb and sat_conflicts > 0 and sat_available():
+        swept = sat_sweep(block, lb, ours, pairs=dominance_pairs(block), conflicts=sat_conflicts)
+        sat_bound = swept.bound
+        if swept.starts is not None:
+            sat = _length(block, swept.starts)
+            best_starts = swept.starts
+        lb = max(lb, swept.bound)
+    sat_s = time.perf_counter() - ts
     exact = None
     te = time.perf_counter()
-    if exact_seconds > 0 and exact_available():
+    if exact_seconds > 0 and exact_available() and min(ours, sat or ours) > lb:
         exact = solve_exact(
-            block, time_limit=exact_seconds, hint=ours_sched.starts, workers=workers, lower=lb
+            block, time_limit=exact_seconds, hint=best_starts, workers=workers, lower=lb
         )
         if exact is not None:
             _length(block, exact.starts)
     exact_s = time.perf_counter() - te
-    best = min(ours, exact.length if exact is not None else ours)
+    best = min(ours, sat or ours, exact.length if exact is not None else ours)
     best_bound = max(lb, exact.bound if exact is not None else lb)
     return Row(
         name=path.stem,
@@ -183,13 +209,16 @@ def measure(
         ours=ours,
         bounds_s=bounds_s,
         exact_s=exact_s,
+        sat=sat,
+        sat_bound=sat_bound,
+        sat_s=sat_s,
     )
 
 
 def _table(rows: list[Row]) -> str:
     head = (
         f"{'graph':<30} {'N':>4} {'LB':>4} {'DP':>4} {'occ':>4} {'win':>4} {'keep':>5} {'list':>5} "
-        f"{'rest':>5} {'search':>6} {'exact':>7} {'best':>5} {'bound':>5} {'gapLB':>6} "
+        f"{'rest':>5} {'search':>6} {'sat':>7} {'exact':>7} {'best':>5} {'bound':>5} {'gapLB':>6} "
         f"{'gapBest':>7} {'secs':>5}"
     )
     lines = [head, "-" * len(head)]
@@ -199,13 +228,18 @@ def _table(rows: list[Row]) -> str:
         else:
             exact = f"{r.exact}{'*' if r.exact_proven else ''}"
         best = f"{r.best_known}{'*' if r.proven else ''}"
+        if r.sat_bound is None:
+            sat = "-"
+        else:
+            sat = f"{r.sat if r.sat is not None else '?'}/{r.sat_bound}"
         win = "-" if r.window_bound is None else str(r.window_bound)
         lines.append(
             f"{r.name[:30]:<30} {r.jobs:>4} {r.lower_bound:>4} {r.class_bound:>4} "
             f"{r.occupancy_bound:>4} {win:>4} "
-            f"{r.keep_order:>5} {r.list:>5} {r.restarts:>5} {r.search:>6} {exact:>7} {best:>5} "
+            f"{r.keep_order:>5} {r.list:>5} {r.restarts:>5} {r.search:>6} {sat:>7} {exact:>7} "
+            f"{best:>5} "
             f"{r.best_bound:>5} {r.gap_lb:>6.1%} {r.gap_best:>7.1%} "
-            f"{r.bounds_s + r.exact_s:>5.1f}"
+            f"{r.bounds_s + r.sat_s + r.exact_s:>5.1f}"
         )
     return "\n".join(lines)
 
@@ -238,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--search-beam", type=int, default=None, help="beam width of 'search'")
     parser.add_argument("--exact-seconds", type=float, default=None, help="CP-SAT time per graph")
     parser.add_argument(
+        "--sat-conflicts", type=int, default=None, help="SAT conflicts per length and graph"
+    )
+    parser.add_argument(
         "--window-seconds", type=float, default=None, help="window-bound time per graph"
     )
     parser.add_argument(
@@ -263,6 +300,11 @@ def main(argv: list[str] | None = None) -> int:
     exact_seconds = (
         args.exact_seconds if args.exact_seconds is not None else (1.0 if args.quick else 60.0)
     )
+    sat_conflicts = (
+        args.sat_conflicts
+        if args.sat_conflicts is not None
+        else (50_000 if args.quick else SAT_CONFLICTS)
+    )
     window_seconds = (
         args.window_seconds if args.window_seconds is not None else (5.0 if args.quick else 20.0)
     )
@@ -286,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
             search_dives=search_dives,
             search_beam=search_beam,
             exact_seconds=exact_seconds,
+            sat_conflicts=sat_conflicts,
             window_seconds=window_seconds,
             workers=args.workers,
             states=states,
@@ -315,11 +358,12 @@ def main(argv: list[str] | None = None) -> int:
         "LB = lower_bound(), DP = class_sequence_bound(), occ = occupancy_bound(), "
         "win = window_bound() with occupancy_bound() over its windows "
         f"({window_seconds:g} s, '-' when not needed), bound = the best of those and "
-        "CP-SAT's; * = proven optimal;\n"
+        "SAT's and the exact solver's; * = proven optimal;\n"
         f"rest = default effort, search = {search_restarts} passes, {search_moves} moves, "
         f"{search_dives} dives and a beam of {search_beam}, "
-        f"exact = CP-SAT {exact_seconds:g} s (hinted with our best); "
-        f"secs = bounds + exact per graph; {elapsed:.0f} s in all"
+        f"sat = SAT sweep, {sat_conflicts} conflicts per length (found/proven bound, ? = none); "
+        f"exact = {exact_seconds:g} s of the exact solver (hinted with the best so far); "
+        f"secs = bounds + sat + exact per graph; {elapsed:.0f} s in all"
     )
     output = args.output if args.output is not None else (None if wanted else RESULTS)
     if output is None:
@@ -333,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         "search_dives": search_dives,
         "search_beam": search_beam,
         "exact_seconds": exact_seconds,
+        "sat_conflicts": sat_conflicts,
         "window_seconds": window_seconds,
         "exact_workers": args.workers,
         "elapsed_seconds": elapsed,

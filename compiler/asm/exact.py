@@ -12,8 +12,11 @@ list schedule is the solver's hint and its upper bound, the bounds of
 Before minimising, :func:`solve_exact` asks for each length from the lower
 bound up whether a schedule that short exists (the decision sweep): with
 the length fixed every start has a tight window. Each length goes first to
-the idle search of :mod:`.idlesearch` (:data:`SEARCH_SHARE` of its time,
-forwards and backwards in time with randomised restarts,
+the SAT formulation of :mod:`.satsched` and CaDiCaL (:data:`SAT_SHARE` of
+its time, when ``python-sat`` is installed), which decides most lengths of
+the EXPRESS graphs that nothing else here settles, then to the idle search
+of :mod:`.idlesearch` (:data:`SEARCH_SHARE` of the time left, forwards and
+backwards in time with randomised restarts,
 :func:`.idlesearch.search_restarts`),
 then to two CP-SAT decision models in turn (:func:`_decide`). The first is
 built to prove: it orders the jobs of each pair :func:`dominance_pairs`
@@ -26,9 +29,11 @@ model leaves open for minutes. The second is the plain model with CP-SAT's
 default search, which finds schedules the first one often misses. The
 minimisation after the sweep uses the plain model too.
 
-OR-Tools is an optional extra (``pip install vtc[exact]``): it is imported
-only when :func:`solve_exact` runs, which returns ``None`` without it;
-:func:`exact_available` says which case holds.
+OR-Tools and ``python-sat`` are an optional extra (``pip install vtc[exact]``):
+they are imported only when :func:`solve_exact` runs, which returns ``None``
+without OR-Tools and skips the SAT step without ``python-sat``;
+:func:`exact_available` and :func:`.satsched.sat_available` say which case
+holds.
 """
 
 from __future__ import annotations
@@ -43,9 +48,11 @@ from typing import Any
 from vtc.compiler.asm.bounds import Paths, adjust_paths, adjusted_bound, longest_paths, lower_bound
 from vtc.compiler.asm.idlesearch import applicable, mirror_block, search_restarts
 from vtc.compiler.asm.problem import Block, check_schedule, schedule_length
+from vtc.compiler.asm.satsched import sat_available, sat_decide
 
 __all__ = [
     "PROVE_SHARE",
+    "SAT_SHARE",
     "SEARCH_SHARE",
     "SLOT_LIMIT",
     "ExactResult",
@@ -83,8 +90,11 @@ class ExactResult:
 #: Decision models whose jobs have at most this many issue cycles in their
 #: windows in all also get the cycle-by-cycle variables of :func:`_add_slots`.
 SLOT_LIMIT = 40_000
-#: Share of each length's time in the decision sweep that goes to the idle
-#: search (:mod:`.idlesearch`) before CP-SAT gets the rest.
+#: Share of each length's time in the decision sweep that goes to the SAT
+#: solver (:mod:`.satsched`, when ``python-sat`` is installed) first.
+SAT_SHARE = 0.6
+#: Share of what is left of each length's time in the decision sweep that
+#: goes to the idle search (:mod:`.idlesearch`) before CP-SAT gets the rest.
 SEARCH_SHARE = 0.6
 #: Share of each CP-SAT decision (:func:`_decide`) that goes to the model
 #: built to prove before the plain model gets the rest.
@@ -327,11 +337,12 @@ def _decision_sweep(
     Returns ``(schedule or None, proven lower bound, proven optimal)``: lengths
     proven infeasible raise the bound; the first feasible length gives a
     schedule, optimal when every shorter length was proven infeasible. Each
-    length gets an equal share of the time left: :data:`SEARCH_SHARE` of it
-    for :func:`.idlesearch.search_restarts` (when the block suits it), the
-    rest for CP-SAT. A length that ends unknown stops the proof but not the
-    search for a shorter schedule. ``pairs`` are :func:`dominance_pairs`,
-    imposed as ``s[u] < s[v]``.
+    length gets an equal share of the time left: :data:`SAT_SHARE` of it for
+    :func:`.satsched.sat_decide` (when ``python-sat`` is installed), then
+    :data:`SEARCH_SHARE` of the rest for :func:`.idlesearch.search_restarts`
+    (when the block suits it), the rest for CP-SAT. A length that ends
+    unknown stops the proof but not the search for a shorter schedule.
+    ``pairs`` are :func:`dominance_pairs`, imposed as ``s[u] < s[v]``.
     """
 
     lengths = list(range(lb, upper))
@@ -342,11 +353,22 @@ def _decision_sweep(
     chain = True
     searchable = SEARCH_SHARE > 0 and applicable(block)
     mirror_pairs = mirror_dominance_pairs(block) if searchable else []
+    sat = SAT_SHARE > 0 and sat_available()
     for i, t in enumerate(lengths):
         if time.monotonic() >= deadline:
             break  # the lengths left stay undecided
         # an equal share of what is left: time a quick proof saves goes on
         share = max((deadline - time.monotonic()) / (len(lengths) - i), 0.05)
+        if sat:
+            begun = time.monotonic()
+            decided = sat_decide(block, t, paths=paths, pairs=pairs, time_limit=share * SAT_SHARE)
+            if decided.feasible is False:
+                if chain:
+                    proven_lb = t + 1
+                continue
+            if decided.feasible and decided.starts is not None:
+                return decided.starts, proven_lb, chain and proven_lb >= t
+            share = max(share - (time.monotonic() - begun), 0.05)
         if searchable:
             begun = time.monotonic()
             dfs = search_restarts(
