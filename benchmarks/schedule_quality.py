@@ -14,8 +14,9 @@ write port modelled (``benchmarks/dfg.py``), by
   (no CP-SAT, no clock: the same figures on every machine);
 * sat: the SAT formulation of :mod:`vtc.compiler.asm.satsched` (CaDiCaL),
   deciding the lengths from the best lower bound up to the first feasible
-  one, ``--sat-conflicts`` conflicts each (no clock: the same figures on
-  every machine with the same ``python-sat``);
+  one with ``--sat-conflicts`` conflicts per graph split evenly over them
+  (no clock: the same figures on every machine with the same
+  ``python-sat``);
 * exact: the exact solver of :mod:`vtc.compiler.asm.exact` (its own SAT
   step, the idle search and CP-SAT) for ``--exact-seconds``, hinted with
   the best of the above and told the bound the SAT sweep proved.
@@ -31,7 +32,7 @@ meets a lower bound). The figures go to
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/schedule_quality.py [--quick] [--graphs fir1,collapse]
+    .venv/bin/python benchmarks/schedule_quality.py [--quick] [--jobs 2] [--graphs fir1,collapse]
 
 The window bound and the SAT sweep run only on graphs whose heuristic
 schedule does not already meet the other bounds, the exact solver only
@@ -44,7 +45,9 @@ import argparse
 import json
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +63,11 @@ from vtc.compiler.asm.windows import window_bound
 from vtc.compiler.machine.target import DEFAULT_TARGET, load_target
 
 RESULTS = Path(__file__).resolve().parent / "results" / "schedule_quality.json"
-#: Conflicts per length of the SAT sweep in a full run (about 4 minutes per
-#: undecided length on the EXPRESS graphs; smooth_color at 201 needs 885k).
-SAT_CONFLICTS = 1_000_000
+#: Conflicts of the SAT sweep per graph in a full run, split evenly over the
+#: lengths it decides (about 5 minutes on a graph it cannot settle; the
+#: refutations of smooth_color at 201 and invert_matrix at 336 take 0.9 and
+#: 1.93 million conflicts).
+SAT_CONFLICTS = 2_000_000
 
 
 @dataclass
@@ -169,7 +174,13 @@ def measure(
     best_starts = ours_sched.starts if ours_sched.length <= first else list_schedule(block)
     ts = time.perf_counter()
     if ours > lb and sat_conflicts > 0 and sat_available():
-        swept = sat_sweep(block, lb, ours, pairs=dominance_pairs(block), conflicts=sat_conflicts)
+        swept = sat_sweep(
+            block,
+            lb,
+            ours,
+            pairs=dominance_pairs(block),
+            conflicts=max(sat_conflicts // (ours - lb), 1),
+        )
         sat_bound = swept.bound
         if swept.starts is not None:
             sat = _length(block, swept.starts)
@@ -271,9 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--search-dives", type=int, default=None, help="dives of 'search'")
     parser.add_argument("--search-beam", type=int, default=None, help="beam width of 'search'")
     parser.add_argument("--exact-seconds", type=float, default=None, help="CP-SAT time per graph")
-    parser.add_argument(
-        "--sat-conflicts", type=int, default=None, help="SAT conflicts per length and graph"
-    )
+    parser.add_argument("--sat-conflicts", type=int, default=None, help="SAT conflicts per graph")
+    parser.add_argument("--jobs", type=int, default=1, help="graphs measured at once (processes)")
     parser.add_argument(
         "--window-seconds", type=float, default=None, help="window-bound time per graph"
     )
@@ -320,21 +330,22 @@ def main(argv: list[str] | None = None) -> int:
         print("note: OR-Tools is not installed, the exact column stays empty")
     rows = []
     started = time.perf_counter()
-    for path in files:
-        row = measure(
-            path,
-            search_restarts=search_restarts,
-            search_moves=search_moves,
-            search_dives=search_dives,
-            search_beam=search_beam,
-            exact_seconds=exact_seconds,
-            sat_conflicts=sat_conflicts,
-            window_seconds=window_seconds,
-            workers=args.workers,
-            states=states,
-        )
-        rows.append(row)
-        print(f"  {row.name}: best {row.best_known}, ours {row.ours}", file=sys.stderr)
+    settings = {
+        "search_restarts": search_restarts,
+        "search_moves": search_moves,
+        "search_dives": search_dives,
+        "search_beam": search_beam,
+        "exact_seconds": exact_seconds,
+        "sat_conflicts": sat_conflicts,
+        "window_seconds": window_seconds,
+        "workers": args.workers,
+        "states": states,
+    }
+    with ProcessPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
+        # processes even for one job: every graph starts from a fresh interpreter state
+        for row in pool.map(partial(measure, **settings), files):
+            rows.append(row)
+            print(f"  {row.name}: best {row.best_known}, ours {row.ours}", file=sys.stderr)
     print(_table(rows))
     summary = _summary(rows)
     print()
@@ -361,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         "SAT's and the exact solver's; * = proven optimal;\n"
         f"rest = default effort, search = {search_restarts} passes, {search_moves} moves, "
         f"{search_dives} dives and a beam of {search_beam}, "
-        f"sat = SAT sweep, {sat_conflicts} conflicts per length (found/proven bound, ? = none); "
+        f"sat = SAT sweep, {sat_conflicts} conflicts per graph (found/proven bound, ? = none); "
         f"exact = {exact_seconds:g} s of the exact solver (hinted with the best so far); "
         f"secs = bounds + sat + exact per graph; {elapsed:.0f} s in all"
     )

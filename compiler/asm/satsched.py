@@ -381,6 +381,10 @@ def _add_profile_sum(cnf: _Cnf, profile: Sequence[int | bool], total: int) -> No
     cycles pay for it: without it the solver cannot see that a ramp of
     results in flight at the start has to drain somewhere (it settles some
     EXPRESS lengths with no conflict at all, where it needed thousands).
+    Of the encodings of ``python-sat`` tried, the k-totalizer has about
+    40 % fewer clauses and refuted smooth_color at 201 in fewer conflicts,
+    but left invert_matrix at 336 open where the totalizer refutes it (in
+    1.93 million conflicts); sorting networks were slower.
     """
     from pysat.card import CardEnc, EncType
 

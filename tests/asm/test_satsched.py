@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import random
+import sys
+from pathlib import Path
 
 import pytest
 from blockcases import blocks, brute_force_optimum
@@ -133,3 +136,35 @@ def test_sweep_with_nothing_to_decide_and_with_an_undecided_length(
     assert swept.bound == 16
     assert swept.verdicts == ((16, None), (17, True))
     assert swept.starts is not None and schedule_length(block, swept.starts) == 17
+
+
+def _express(name: str) -> Block:
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "dfg.py"
+    spec = importlib.util.spec_from_file_location("_vtc_benchmarks_dfg_sat", path)
+    assert spec is not None and spec.loader is not None
+    dfg = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = dfg
+    spec.loader.exec_module(dfg)
+    dot = dfg.DFG_DIR / name
+    if not dot.is_file():
+        pytest.skip(f"the shared EXPRESS corpus is absent ({dot})")
+    from vtc.compiler.machine.target import load_target
+
+    block: Block = dfg.to_block(dfg.read_dot(dot), load_target())
+    return block
+
+
+def test_profile_sum_refutes_express_lengths_without_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # feedback_points needs 57 cycles; with the sum of the results in flight
+    # the solver refutes 56 in under a hundred conflicts (67 when this was
+    # written), without it in thousands.
+    block = _express("feedback_points_dfg__7.dot")
+    pairs = dominance_pairs(block)
+    with_sum = sat_decide(block, 56, pairs=pairs)
+    assert with_sum.feasible is False and with_sum.conflicts < 500
+    monkeypatch.setattr(satsched, "_add_profile_sum", lambda *args: None)
+    without = sat_decide(block, 56, pairs=pairs)
+    assert without.feasible is False and without.conflicts > 4 * with_sum.conflicts
+    assert sat_decide(block, 57, pairs=pairs).feasible is True
