@@ -45,7 +45,7 @@ docs: setup
 	$(PY) -m vtc.compiler.machine.isadoc --write docs/isa.md
 
 bench: setup
-	$(PY) benchmarks/schedule_quality.py
+	$(PY) benchmarks/schedule_quality.py --jobs 2
 	$(PY) benchmarks/throughput.py
 	$(PY) benchmarks/bitstream_speed.py
 	$(PY) benchmarks/compile_speed.py
