@@ -158,13 +158,13 @@ def test_profile_sum_refutes_express_lengths_without_search(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # feedback_points needs 57 cycles; with the sum of the results in flight
-    # the solver refutes 56 in under a hundred conflicts (67 when this was
-    # written), without it in thousands.
+    # the solver refutes 56 without a conflict (the k-totalizer needed 67),
+    # without the sum it needs thousands (12,081 when this was written).
     block = _express("feedback_points_dfg__7.dot")
     pairs = dominance_pairs(block)
     with_sum = sat_decide(block, 56, pairs=pairs)
-    assert with_sum.feasible is False and with_sum.conflicts < 500
+    assert with_sum.feasible is False and with_sum.conflicts < 100
     monkeypatch.setattr(satsched, "_add_profile_sum", lambda *args: None)
     without = sat_decide(block, 56, pairs=pairs)
-    assert without.feasible is False and without.conflicts > 4 * with_sum.conflicts
+    assert without.feasible is False and without.conflicts > 1000
     assert sat_decide(block, 57, pairs=pairs).feasible is True
