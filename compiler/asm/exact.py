@@ -41,7 +41,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -353,39 +353,42 @@ def _decision_sweep(
     chain = True
     searchable = SEARCH_SHARE > 0 and applicable(block)
     mirror_pairs = mirror_dominance_pairs(block) if searchable else []
-    sat = SAT_SHARE > 0 and sat_available()
+
+    def by_sat(t: int, seconds: float) -> tuple[bool | None, tuple[int, ...] | None]:
+        found = sat_decide(block, t, paths=paths, pairs=pairs, time_limit=seconds)
+        return found.feasible, found.starts
+
+    def by_search(t: int, seconds: float) -> tuple[bool | None, tuple[int, ...] | None]:
+        found = search_restarts(
+            block, t, paths=paths, pairs=pairs, mirror_pairs=mirror_pairs, time_limit=seconds
+        )
+        return found.feasible, found.starts
+
+    # the deciders before CP-SAT, each with its share of what is left of a length's time
+    first: list[tuple[float, Callable[[int, float], tuple[bool | None, tuple[int, ...] | None]]]]
+    first = []
+    if SAT_SHARE > 0 and sat_available():
+        first.append((SAT_SHARE, by_sat))
+    if searchable:
+        first.append((SEARCH_SHARE, by_search))
     for i, t in enumerate(lengths):
         if time.monotonic() >= deadline:
             break  # the lengths left stay undecided
         # an equal share of what is left: time a quick proof saves goes on
         share = max((deadline - time.monotonic()) / (len(lengths) - i), 0.05)
-        if sat:
+        verdict: bool | None = None
+        for fraction, decide in first:
             begun = time.monotonic()
-            decided = sat_decide(block, t, paths=paths, pairs=pairs, time_limit=share * SAT_SHARE)
-            if decided.feasible is False:
-                if chain:
-                    proven_lb = t + 1
-                continue
-            if decided.feasible and decided.starts is not None:
-                return decided.starts, proven_lb, chain and proven_lb >= t
+            verdict, found = decide(t, share * fraction)
+            if verdict is True and found is not None:
+                return found, proven_lb, chain and proven_lb >= t
+            if verdict is False:
+                break
             share = max(share - (time.monotonic() - begun), 0.05)
-        if searchable:
-            begun = time.monotonic()
-            dfs = search_restarts(
-                block,
-                t,
-                paths=paths,
-                pairs=pairs,
-                mirror_pairs=mirror_pairs,
-                time_limit=share * SEARCH_SHARE,
-            )
-            if dfs.feasible is False:
-                if chain:
-                    proven_lb = t + 1
-                continue
-            if dfs.feasible and dfs.starts is not None:
-                return dfs.starts, proven_lb, chain and proven_lb >= t
-            share = max(share - (time.monotonic() - begun), 0.05)
+        if verdict is False:
+            if chain:
+                proven_lb = t + 1
+            continue
         if any(paths.head[j] > t - paths.tail[j] for j in range(len(block.jobs))):
             if chain:
                 proven_lb = t + 1

@@ -167,6 +167,19 @@ class _Cnf:
             out.append(lit)
         self.clauses.append(tuple(out))
 
+    def count_step(self, had_m: int | bool, had_fewer: int | bool, lit: int | bool) -> int:
+        """A new variable for "at least ``m`` so far" in a unary counter.
+
+        It is true iff ``had_m`` (at least ``m`` before this literal) or
+        ``had_fewer`` (at least ``m - 1`` before) and ``lit``.
+        """
+        var = self.new()
+        self.add(_neg(had_m), var)
+        self.add(_neg(had_fewer), _neg(lit), var)
+        self.add(-var, had_m, had_fewer)
+        self.add(-var, had_m, lit)
+        return var
+
     def exactly_one(self, lits: Sequence[int], *, at_least: bool = True) -> None:
         """Ladder encoding: ``a[i]`` means one of ``lits[0 .. i]`` is true."""
         if at_least:
@@ -290,13 +303,7 @@ def _add_counters(
         f_cur: list[int | bool] = [True]
         for m in range(1, top + 1):
             for prev, cur, step in ((d_prev, d_cur, idle[t - 1]), (f_prev, f_cur, free[t])):
-                var = cnf.new()
-                # var <-> prev[m] or (prev[m - 1] and step)
-                cnf.add(_neg(prev[m]), var)
-                cnf.add(_neg(prev[m - 1]), -step, var)
-                cnf.add(-var, prev[m], prev[m - 1])
-                cnf.add(-var, prev[m], step)
-                cur.append(var)
+                cur.append(cnf.count_step(prev[m], prev[m - 1], step))
             cnf.add(_neg(d_cur[m]), f_cur[m])  # F(t) >= D(t)
         d_prev, f_prev = d_cur, f_cur
         d_of.append(d_cur)
@@ -353,12 +360,7 @@ def _add_in_flight(
                 if at_least[m] is True or at_least[m - 1] is False:
                     nxt.append(at_least[m])
                     continue
-                var = cnf.new()
-                cnf.add(_neg(at_least[m]), var)
-                cnf.add(_neg(at_least[m - 1]), _neg(lit), var)
-                cnf.add(-var, at_least[m], at_least[m - 1])
-                cnf.add(-var, at_least[m], lit)
-                nxt.append(var)
+                nxt.append(cnf.count_step(at_least[m], at_least[m - 1], lit))
             at_least = nxt
         d, f = d_of[t], f_of[t]
         for m in range(1, top + 2):
