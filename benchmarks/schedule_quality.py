@@ -12,7 +12,8 @@ write port modelled (``benchmarks/dfg.py``), by
   ``--search-dives`` seeds of the idle search's restarts per length and a
   beam search of width ``--search-beam`` (:mod:`vtc.compiler.asm.beam`)
   (no CP-SAT, no clock: the same figures on every machine);
-* sat: the SAT formulation of :mod:`vtc.compiler.asm.satsched` (CaDiCaL),
+* sat: the SAT formulation of :mod:`vtc.compiler.asm.satsched` (CaDiCaL,
+  with the dominance and symmetry orders of :func:`proof_pairs`),
   deciding the lengths from the best lower bound up to the first feasible
   one with ``--sat-conflicts`` conflicts per graph split evenly over them
   (no clock: the same figures on every machine with the same
@@ -55,7 +56,7 @@ from dfg import DFG_DIR, dfg_files, read_dot, to_block
 
 from vtc.compiler.asm.blocksched import list_schedule, schedule_block
 from vtc.compiler.asm.bounds import class_sequence_bound, lower_bound
-from vtc.compiler.asm.exact import dominance_pairs, exact_available, solve_exact
+from vtc.compiler.asm.exact import exact_available, proof_pairs, solve_exact
 from vtc.compiler.asm.occupancy import occupancy_bound, profile_from_windows
 from vtc.compiler.asm.problem import Block, check_schedule, schedule_length
 from vtc.compiler.asm.satsched import sat_available, sat_sweep
@@ -64,9 +65,8 @@ from vtc.compiler.machine.target import DEFAULT_TARGET, load_target
 
 RESULTS = Path(__file__).resolve().parent / "results" / "schedule_quality.json"
 #: Conflicts of the SAT sweep per graph in a full run, split evenly over the
-#: lengths it decides (about 5 minutes on a graph it cannot settle; the
-#: refutations of smooth_color at 201 and invert_matrix at 336 take 0.9 and
-#: 1.93 million conflicts).
+#: lengths it decides (several minutes on a graph it cannot settle; the
+#: hardest length it settles, jpeg_fdct's 139, takes about 110,000).
 SAT_CONFLICTS = 2_000_000
 
 
@@ -178,7 +178,7 @@ def measure(
             block,
             lb,
             ours,
-            pairs=dominance_pairs(block),
+            pairs=proof_pairs(block),
             conflicts=max(sat_conflicts // (ours - lb), 1),
         )
         sat_bound = swept.bound

@@ -49,6 +49,7 @@ from vtc.compiler.asm.bounds import Paths, adjust_paths, adjusted_bound, longest
 from vtc.compiler.asm.idlesearch import applicable, mirror_block, search_restarts
 from vtc.compiler.asm.problem import Block, check_schedule, schedule_length
 from vtc.compiler.asm.satsched import sat_available, sat_decide
+from vtc.compiler.asm.symmetry import symmetry_pairs
 
 __all__ = [
     "PROVE_SHARE",
@@ -59,6 +60,7 @@ __all__ = [
     "dominance_pairs",
     "exact_available",
     "mirror_dominance_pairs",
+    "proof_pairs",
     "respect_pairs",
     "solve_exact",
 ]
@@ -156,6 +158,18 @@ def dominance_pairs(block: Block) -> list[tuple[int, int]]:
                 if u != v and dominates(u, v) and (u < v or not dominates(v, u)):
                     pairs.append((u, v))
     return pairs
+
+
+def proof_pairs(block: Block) -> list[tuple[int, int]]:
+    """:func:`dominance_pairs` and the symmetry pairs of :func:`.symmetry.symmetry_pairs`, sorted.
+
+    Orders ``start[u] < start[v]`` that some schedule of every feasible
+    length meets, all at once (:mod:`.symmetry` says why the two lists may
+    be combined), for the decisions that impose them: the SAT formula and
+    CP-SAT's proving model. Not for the idle search, which also imposes the
+    mirror pairs. The block must be acyclic.
+    """
+    return sorted(set(dominance_pairs(block)) | set(symmetry_pairs(block)))
 
 
 def mirror_dominance_pairs(block: Block) -> list[tuple[int, int]]:
@@ -327,6 +341,7 @@ def _decision_sweep(
     block: Block,
     paths: Paths,
     pairs: Sequence[tuple[int, int]],
+    proof: Sequence[tuple[int, int]],
     lb: int,
     upper: int,
     time_limit: float,
@@ -342,7 +357,9 @@ def _decision_sweep(
     :data:`SEARCH_SHARE` of the rest for :func:`.idlesearch.search_restarts`
     (when the block suits it), the rest for CP-SAT. A length that ends
     unknown stops the proof but not the search for a shorter schedule.
-    ``pairs`` are :func:`dominance_pairs`, imposed as ``s[u] < s[v]``.
+    ``pairs`` are :func:`dominance_pairs`, imposed as ``s[u] < s[v]`` by the
+    idle search; ``proof`` are :func:`proof_pairs`, imposed by the SAT
+    formula and CP-SAT.
     """
 
     lengths = list(range(lb, upper))
@@ -355,7 +372,7 @@ def _decision_sweep(
     mirror_pairs = mirror_dominance_pairs(block) if searchable else []
 
     def by_sat(t: int, seconds: float) -> tuple[bool | None, tuple[int, ...] | None]:
-        found = sat_decide(block, t, paths=paths, pairs=pairs, time_limit=seconds)
+        found = sat_decide(block, t, paths=paths, pairs=proof, time_limit=seconds)
         return found.feasible, found.starts
 
     def by_search(t: int, seconds: float) -> tuple[bool | None, tuple[int, ...] | None]:
@@ -393,7 +410,7 @@ def _decision_sweep(
             if chain:
                 proven_lb = t + 1
             continue
-        verdict, found = _decide(block, paths, pairs, t, share, workers)
+        verdict, found = _decide(block, paths, proof, t, share, workers)
         if verdict is False:
             if chain:
                 proven_lb = t + 1
@@ -439,11 +456,12 @@ def solve_exact(
     if upper <= lb:
         return ExactResult(starts=tuple(start_hint), length=upper, optimal=True, bound=upper)
     pairs = dominance_pairs(block)
+    proof = proof_pairs(block)
 
     # Three quarters of the time for the decision sweep: with the length fixed, every
     # start has a tight window and all-different propagates far better than
     # in the minimisation, which often proves infeasibility in seconds.
-    swept = _decision_sweep(block, paths, pairs, lb, upper, time_limit * 0.75, workers)
+    swept = _decision_sweep(block, paths, pairs, proof, lb, upper, time_limit * 0.75, workers)
     if swept is not None:
         shorter, lb, proven = swept
         if shorter is not None:

@@ -85,6 +85,20 @@ def test_counters_settle_a_pigeonhole_at_once() -> None:
     assert sat_decide(block, 17).feasible is True
 
 
+def test_class_counts_settle_a_pigeonhole_without_the_idle_counters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The pigeonhole above, with the prefix counters of idle and free cycles
+    # off: the per-class counts alone see that the class of the twelve jobs
+    # has 11 issue cycles by cycle 11 and 12 jobs that must issue by then.
+    six = BlockJob(latency=6, writes=True, tail=6)
+    block = Block(jobs=(six,) * 12, edges=())
+    monkeypatch.setattr(satsched, "COUNTER_LIMIT", -1)
+    assert sat_decide(block, 16).conflicts <= 1
+    monkeypatch.setattr(satsched, "CLASS_COUNT_WORK", -1)
+    assert sat_decide(block, 16, conflicts=2000).feasible is None
+
+
 def test_empty_window_and_empty_block() -> None:
     chain = Block(jobs=(BlockJob(latency=4, writes=True, tail=4),) * 2, edges=((0, 1, 4),))
     assert sat_decide(chain, 7).feasible is False
@@ -98,6 +112,7 @@ def test_conflict_budget_leaves_it_undecided(monkeypatch: pytest.MonkeyPatch) ->
     six = BlockJob(latency=6, writes=True, tail=6)
     block = Block(jobs=(six,) * 12, edges=())
     monkeypatch.setattr(satsched, "COUNTER_LIMIT", -1)
+    monkeypatch.setattr(satsched, "CLASSES", False)  # their counts settle it too
     assert not encode_length(block, 16).counters
     stopped = sat_decide(block, 16, conflicts=5)
     assert stopped.feasible is None and stopped.starts is None
@@ -131,6 +146,7 @@ def test_sweep_with_nothing_to_decide_and_with_an_undecided_length(
     empty = sat_sweep(block, 17, 17)
     assert (empty.starts, empty.bound, empty.verdicts) == (None, 17, ())
     monkeypatch.setattr(satsched, "COUNTER_LIMIT", -1)
+    monkeypatch.setattr(satsched, "CLASSES", False)
     # 16 stays undecided in 5 conflicts, so the proof stops at 16 but 17 is found
     swept = sat_sweep(block, 16, 18, conflicts=5)
     assert swept.bound == 16
@@ -160,11 +176,26 @@ def test_profile_sum_refutes_express_lengths_without_search(
     # feedback_points needs 57 cycles; with the sum of the results in flight
     # the solver refutes 56 without a conflict (the k-totalizer needed 67),
     # without the sum it needs thousands (12,081 when this was written).
+    # The class variables settle it at once too, so they are off here.
     block = _express("feedback_points_dfg__7.dot")
     pairs = dominance_pairs(block)
+    monkeypatch.setattr(satsched, "CLASSES", False)
     with_sum = sat_decide(block, 56, pairs=pairs)
     assert with_sum.feasible is False and with_sum.conflicts < 100
     monkeypatch.setattr(satsched, "_add_profile_sum", lambda *args: None)
     without = sat_decide(block, 56, pairs=pairs)
     assert without.feasible is False and without.conflicts > 1000
     assert sat_decide(block, 57, pairs=pairs).feasible is True
+
+
+def test_class_variables_refute_smooth_color_at_201(monkeypatch: pytest.MonkeyPatch) -> None:
+    # smooth_color needs 202 cycles. In terms of jobs alone the solver
+    # refuted 201 in 0.9 million conflicts; with the class variables it
+    # takes a few hundred (315 when this was written).
+    block = _express("smooth_color_z_triangle_dfg__31.dot")
+    pairs = dominance_pairs(block)
+    with_classes = sat_decide(block, 201, pairs=pairs)
+    assert with_classes.feasible is False and with_classes.conflicts < 5000
+    monkeypatch.setattr(satsched, "CLASSES", False)
+    without = sat_decide(block, 201, pairs=pairs, conflicts=5000)
+    assert without.feasible is None
