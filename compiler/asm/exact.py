@@ -18,10 +18,13 @@ the EXPRESS graphs that nothing else here settles, then to the idle search
 of :mod:`.idlesearch` (:data:`SEARCH_SHARE` of the time left, forwards and
 backwards in time with randomised restarts,
 :func:`.idlesearch.search_restarts`),
-then to two CP-SAT decision models in turn (:func:`_decide`). The first is
-built to prove: it orders the jobs of each pair :func:`dominance_pairs`
-finds (which removes schedules that differ only by swapping such jobs
-without losing every optimal one), searches chronologically (earliest start
+then to two CP-SAT decision models in turn (:func:`_decide`). The SAT step
+and the first CP-SAT model order the jobs of each pair :func:`proof_pairs`
+finds: the dominance pairs of :func:`dominance_pairs` and the symmetry
+orders of :func:`.symmetry.symmetry_pairs` (which removes schedules that
+differ only by swapping such jobs, or by mapping the block onto itself,
+without losing every optimal one). That first CP-SAT model is built to
+prove: it searches chronologically (earliest start
 first) next to CP-SAT's default search and, when the windows are small
 enough, also sees the schedule cycle by cycle with the idle cycles of both
 ports counted (:func:`_add_slots`); these settle lengths that the plain

@@ -199,3 +199,18 @@ def test_class_variables_refute_smooth_color_at_201(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(satsched, "CLASSES", False)
     without = sat_decide(block, 201, pairs=pairs, conflicts=5000)
     assert without.feasible is None
+
+
+def test_class_counts_refute_jpeg_idct_at_126(monkeypatch: pytest.MonkeyPatch) -> None:
+    # jpeg_idct needs 127 cycles. With the per-class issue counts and the
+    # proof pairs the solver refutes 126 in a few thousand conflicts (4,135
+    # when this was written); without the counts it was still open after
+    # 5 minutes, and 20,000 conflicts leave it undecided.
+    from vtc.compiler.asm.exact import proof_pairs
+
+    block = _express("jpeg_idct_ifast_dfg__5.dot")
+    pairs = proof_pairs(block)
+    refuted = sat_decide(block, 126, pairs=pairs, conflicts=50_000)
+    assert refuted.feasible is False and refuted.conflicts < 20_000
+    monkeypatch.setattr(satsched, "CLASS_COUNT_WORK", -1)
+    assert sat_decide(block, 126, pairs=pairs, conflicts=20_000).feasible is None
