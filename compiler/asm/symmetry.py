@@ -52,11 +52,14 @@ from collections.abc import Sequence
 
 from vtc.compiler.asm.problem import Block
 
-__all__ = ["SYMMETRY_LIMIT", "automorphism", "symmetry_pairs"]
+__all__ = ["SEARCH_NODES", "SYMMETRY_LIMIT", "automorphism", "symmetry_pairs"]
 
 #: Blocks with more jobs than this get no symmetry pairs (the search grows
 #: faster than the square of the number of jobs).
 SYMMETRY_LIMIT = 500
+#: Search nodes (individualisations) per automorphism looked for; a search
+#: that runs out lists no pair for that job, which is always safe.
+SEARCH_NODES = 5000
 _MASK = (1 << 64) - 1
 
 
@@ -118,8 +121,15 @@ def _is_automorphism(graph: _Graph, image: Sequence[int]) -> bool:
     )
 
 
-def _extend(graph: _Graph, colours: list[int]) -> list[int] | None:
-    """An automorphism matching copy 0 to copy 1 of refined ``colours``, or None."""
+def _extend(graph: _Graph, colours: list[int], budget: list[int]) -> list[int] | None:
+    """An automorphism matching copy 0 to copy 1 of refined ``colours``, or None.
+
+    ``budget[0]`` counts down the search nodes left; at zero the search
+    gives up (None: no pair is listed, which is always safe).
+    """
+    budget[0] -= 1
+    if budget[0] < 0:
+        return None
     n = graph.n
     left, right = colours[:n], colours[n:]
     if sorted(left) != sorted(right):
@@ -137,7 +147,7 @@ def _extend(graph: _Graph, colours: list[int]) -> list[int] | None:
     for y in cells[colour]:
         trial = list(colours)
         trial[x] = trial[n + y] = fresh
-        found = _extend(graph, _refine(graph, trial))
+        found = _extend(graph, _refine(graph, trial), budget)
         if found is not None:
             return found
     return None
@@ -164,7 +174,7 @@ def _automorphism(graph: _Graph, base: list[int], v: int, w: int) -> list[int] |
     mark = max(base, default=0) + 1
     left, right = list(base), list(base)
     left[v] = right[w] = mark
-    return _extend(graph, _refine(graph, left + right))
+    return _extend(graph, _refine(graph, left + right), [SEARCH_NODES])
 
 
 def symmetry_pairs(block: Block) -> list[tuple[int, int]]:
