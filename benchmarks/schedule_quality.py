@@ -61,6 +61,7 @@ from vtc.compiler.asm.occupancy import occupancy_bound, profile_from_windows
 from vtc.compiler.asm.problem import Block, check_schedule, schedule_length
 from vtc.compiler.asm.satsched import sat_available, sat_sweep
 from vtc.compiler.asm.windows import window_bound
+from vtc.compiler.files import write_text_atomic
 from vtc.compiler.machine.target import DEFAULT_TARGET, load_target
 
 RESULTS = Path(__file__).resolve().parent / "results" / "schedule_quality.json"
@@ -382,25 +383,19 @@ def main(argv: list[str] | None = None) -> int:
         print("a subset of the graphs: results not written (give --output to keep them)")
         return 0
     output.parent.mkdir(parents=True, exist_ok=True)
+    # the settings under the names the results files have always used
+    renamed = {"workers": "exact_workers", "states": "class_bound_states"}
     payload = {
         "target": DEFAULT_TARGET,
-        "search_restarts": search_restarts,
-        "search_moves": search_moves,
-        "search_dives": search_dives,
-        "search_beam": search_beam,
-        "exact_seconds": exact_seconds,
-        "sat_conflicts": sat_conflicts,
-        "window_seconds": window_seconds,
-        "exact_workers": args.workers,
+        **{renamed.get(key, key): value for key, value in settings.items()},
         "elapsed_seconds": elapsed,
-        "class_bound_states": states,
         "graphs": [
             {**vars(r), "gap_lb": r.gap_lb, "gap_best": r.gap_best, "ours_proven": r.ours_proven}
             for r in rows
         ],
         "summary": summary,
     }
-    output.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(output, json.dumps(payload, indent=2) + "\n")
     print(f"written {output}")
     return 0
 

@@ -141,9 +141,9 @@ def dominance_pairs(block: Block) -> list[tuple[int, int]]:
     n = len(block.jobs)
     into: list[dict[int, int]] = [{} for _ in range(n)]
     out: list[dict[int, int]] = [{} for _ in range(n)]
-    for u, v, d in block.edges:
-        into[v][u] = max(into[v].get(u, d), d)
-        out[u][v] = max(out[u].get(v, d), d)
+    for (u, v), d in block.largest_delays().items():
+        into[v][u] = d
+        out[u][v] = d
 
     def dominates(a: int, b: int) -> bool:
         # edges into a also enter b, no shorter; edges out of b also leave a, no shorter

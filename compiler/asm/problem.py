@@ -66,6 +66,13 @@ class Block:
     jobs: tuple[BlockJob, ...]
     edges: tuple[tuple[int, int, int], ...]
 
+    def largest_delays(self) -> dict[tuple[int, int], int]:
+        """The largest delay of the edges ``u -> v``, by ``(u, v)``: the one that binds."""
+        delay: dict[tuple[int, int], int] = {}
+        for u, v, d in self.edges:
+            delay[(u, v)] = max(delay.get((u, v), d), d)
+        return delay
+
     def successors(self) -> list[list[tuple[int, int]]]:
         """For each job, its ``(successor, delay)`` pairs."""
         out: list[list[tuple[int, int]]] = [[] for _ in self.jobs]

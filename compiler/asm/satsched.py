@@ -525,13 +525,7 @@ def _add_in_flight(
         # sequential counter: at_least[m] <-> at least m of the literals so far
         at_least: list[int | bool] = [True, *([False] * (top + 1))]
         for lit in lits:
-            nxt: list[int | bool] = [True]
-            for m in range(1, top + 2):
-                if at_least[m] is True or at_least[m - 1] is False:
-                    nxt.append(at_least[m])
-                    continue
-                nxt.append(cnf.count_step(at_least[m], at_least[m - 1], lit))
-            at_least = nxt
+            at_least = _count_on(cnf, at_least, lit)
         d, f = d_of[t], f_of[t]
         for m in range(1, top + 2):
             for r in range(top + 1):

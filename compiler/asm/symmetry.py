@@ -69,10 +69,7 @@ class _Graph:
     def __init__(self, block: Block) -> None:
         n = len(block.jobs)
         self.n = n
-        delay: dict[tuple[int, int], int] = {}
-        for u, v, d in block.edges:
-            delay[(u, v)] = max(delay.get((u, v), d), d)
-        self.delay = delay
+        self.delay = delay = block.largest_delays()
         self.into: list[list[tuple[int, int]]] = [[] for _ in range(n)]
         self.out: list[list[tuple[int, int]]] = [[] for _ in range(n)]
         for (u, v), d in delay.items():

@@ -1,4 +1,4 @@
-"""Random blocks and their optimum by brute force, shared by the block-scheduling tests.
+"""Blocks for the block-scheduling tests: random ones, their brute-force optimum, EXPRESS graphs.
 
 ``from blockcases import blocks, brute_force_optimum`` (``tests/asm`` is on
 ``sys.path`` under pytest, as for ``strategies.py``).
@@ -6,9 +6,46 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
 from hypothesis import strategies as st
 
 from vtc.compiler.asm.problem import Block, BlockJob, check_schedule, schedule_length
+from vtc.compiler.machine.target import load_target
+
+# --- the benchmarks' modules and the EXPRESS graphs ------------------------
+
+
+def load_benchmark(name: str) -> ModuleType:
+    """The module ``benchmarks/NAME.py`` (not a package), loaded once."""
+    key = f"_vtc_benchmarks_{name}"
+    if key in sys.modules:
+        return sys.modules[key]
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(key, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[key] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def express_block(name: str) -> Block:
+    """The EXPRESS graph ``NAME`` (a file in the shared corpus) on the default target.
+
+    Skips the calling test when the shared corpus is absent.
+    """
+    dfg = load_benchmark("dfg")
+    dot = dfg.DFG_DIR / name
+    if not dot.is_file():
+        pytest.skip(f"the shared EXPRESS corpus is absent ({dot})")
+    block: Block = dfg.to_block(dfg.read_dot(dot), load_target())
+    return block
+
 
 # --- random blocks -------------------------------------------------------
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import random
-import sys
 import time
-from pathlib import Path
-from types import ModuleType
 
 import pytest
-from blockcases import blocks, brute_force_optimum
+from blockcases import blocks, brute_force_optimum, express_block, load_benchmark
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -232,7 +228,7 @@ _DOT = """digraph tiny {
 def test_dot_reader_builds_the_benchmark_block() -> None:
     from vtc.compiler.machine.target import load_target
 
-    dfg = _load_benchmark("dfg")
+    dfg = load_benchmark("dfg")
     graph = dfg.parse_dot(_DOT, name="tiny")
     assert graph.nodes == ("LOD_1", "MUL_2", "ADD_3", "STR_4", "NEG_5", "div6", "exp7")
     assert graph.labels == ("LOD", "MUL", "ADD", "STR", "NEG", "DIV", "exp")
@@ -261,19 +257,9 @@ def test_dot_reader_builds_the_benchmark_block() -> None:
 
 
 def test_dot_reader_reports_an_undeclared_node() -> None:
-    dfg = _load_benchmark("dfg")
+    dfg = load_benchmark("dfg")
     with pytest.raises(ValueError, match="tiny:3: edge names undeclared node 'b'"):
         dfg.parse_dot("digraph g {\n a [label = ADD];\n a -> b;\n}", name="tiny")
-
-
-def _load_benchmark(name: str) -> ModuleType:
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"_vtc_benchmarks_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_class_sequence_bound_decides_a_big_graph_within_its_budget() -> None:
@@ -282,13 +268,8 @@ def test_class_sequence_bound_decides_a_big_graph_within_its_budget() -> None:
     # them it rules out 111 in far fewer states. 112 is the true class-level
     # bound (a class sequence of that length exists).
     from vtc.compiler.asm.bounds import class_sequence_bound
-    from vtc.compiler.machine.target import load_target
 
-    dfg = _load_benchmark("dfg")
-    path = dfg.DFG_DIR / "interpolate_aux_dfg__12.dot"
-    if not path.is_file():
-        pytest.skip(f"the shared EXPRESS corpus is absent ({path})")
-    block = dfg.to_block(dfg.read_dot(path), load_target())
+    block = express_block("interpolate_aux_dfg__12.dot")
     assert class_sequence_bound(block, state_limit=3_000_000) == 112
 
 

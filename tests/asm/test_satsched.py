@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
-from pathlib import Path
 
 import pytest
-from blockcases import blocks, brute_force_optimum
+from blockcases import blocks, brute_force_optimum, express_block
 from hypothesis import given, settings
 
 from vtc.compiler.asm import satsched
@@ -154,22 +151,6 @@ def test_sweep_with_nothing_to_decide_and_with_an_undecided_length(
     assert swept.starts is not None and schedule_length(block, swept.starts) == 17
 
 
-def _express(name: str) -> Block:
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "dfg.py"
-    spec = importlib.util.spec_from_file_location("_vtc_benchmarks_dfg_sat", path)
-    assert spec is not None and spec.loader is not None
-    dfg = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = dfg
-    spec.loader.exec_module(dfg)
-    dot = dfg.DFG_DIR / name
-    if not dot.is_file():
-        pytest.skip(f"the shared EXPRESS corpus is absent ({dot})")
-    from vtc.compiler.machine.target import load_target
-
-    block: Block = dfg.to_block(dfg.read_dot(dot), load_target())
-    return block
-
-
 def test_profile_sum_refutes_express_lengths_without_search(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -177,7 +158,7 @@ def test_profile_sum_refutes_express_lengths_without_search(
     # the solver refutes 56 without a conflict (the k-totalizer needed 67),
     # without the sum it needs thousands (12,081 when this was written).
     # The class variables settle it at once too, so they are off here.
-    block = _express("feedback_points_dfg__7.dot")
+    block = express_block("feedback_points_dfg__7.dot")
     pairs = dominance_pairs(block)
     monkeypatch.setattr(satsched, "CLASSES", False)
     with_sum = sat_decide(block, 56, pairs=pairs)
@@ -192,7 +173,7 @@ def test_class_variables_refute_smooth_color_at_201(monkeypatch: pytest.MonkeyPa
     # smooth_color needs 202 cycles. In terms of jobs alone the solver
     # refuted 201 in 0.9 million conflicts; with the class variables it
     # takes a few hundred (315 when this was written).
-    block = _express("smooth_color_z_triangle_dfg__31.dot")
+    block = express_block("smooth_color_z_triangle_dfg__31.dot")
     pairs = dominance_pairs(block)
     with_classes = sat_decide(block, 201, pairs=pairs)
     assert with_classes.feasible is False and with_classes.conflicts < 5000
@@ -208,7 +189,7 @@ def test_class_counts_refute_jpeg_idct_at_126(monkeypatch: pytest.MonkeyPatch) -
     # 5 minutes, and 20,000 conflicts leave it undecided.
     from vtc.compiler.asm.exact import proof_pairs
 
-    block = _express("jpeg_idct_ifast_dfg__5.dot")
+    block = express_block("jpeg_idct_ifast_dfg__5.dot")
     pairs = proof_pairs(block)
     refuted = sat_decide(block, 126, pairs=pairs, conflicts=50_000)
     assert refuted.feasible is False and refuted.conflicts < 20_000

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import random
-import sys
-from pathlib import Path
 
 import pytest
-from blockcases import blocks, brute_force_optimum
+from blockcases import blocks, brute_force_optimum, express_block
 from hypothesis import given, settings
 
 from vtc.compiler.asm import symmetry
@@ -60,9 +57,7 @@ def _copies(seed: int, *, copies: int = 3, size: int = 3) -> Block:
 def _brute_force_pairs(block: Block) -> set[tuple[int, int]]:
     """``(v, g(v))`` for every automorphism ``g`` with first moved job ``v``, by definition."""
     n = len(block.jobs)
-    delay: dict[tuple[int, int], int] = {}
-    for u, v, d in block.edges:
-        delay[(u, v)] = max(delay.get((u, v), d), d)
+    delay = block.largest_delays()
     kind = [(j.latency, j.writes, j.tail) for j in block.jobs]
     pairs = set()
     for g in itertools.permutations(range(n)):
@@ -104,9 +99,7 @@ def test_each_pair_has_its_automorphism() -> None:
 
 
 def _swap_is_automorphism(block: Block, u: int, v: int) -> bool:
-    delay: dict[tuple[int, int], int] = {}
-    for a, b, d in block.edges:
-        delay[(a, b)] = max(delay.get((a, b), d), d)
+    delay = block.largest_delays()
     swap = list(range(len(block.jobs)))
     swap[u], swap[v] = v, u
     return block.jobs[u] == block.jobs[v] and all(
@@ -157,22 +150,6 @@ def test_imposing_the_proof_pairs_keeps_the_optimum(seed: int) -> None:
     assert sat_decide(block, optimum - 1, pairs=order).feasible is False
 
 
-def _express(name: str) -> Block:
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "dfg.py"
-    spec = importlib.util.spec_from_file_location("_vtc_benchmarks_dfg_sym", path)
-    assert spec is not None and spec.loader is not None
-    dfg = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = dfg
-    spec.loader.exec_module(dfg)
-    dot = dfg.DFG_DIR / name
-    if not dot.is_file():
-        pytest.skip(f"the shared EXPRESS corpus is absent ({dot})")
-    from vtc.compiler.machine.target import load_target
-
-    block: Block = dfg.to_block(dfg.read_dot(dot), load_target())
-    return block
-
-
 @pytest.mark.parametrize(
     ("name", "count", "first"),
     [
@@ -184,7 +161,7 @@ def _express(name: str) -> Block:
 def test_express_dct_symmetries(name: str, count: int, first: tuple[int, int]) -> None:
     # the DCT graphs are copies of butterflies: these are the orders that the
     # proofs of their lower bounds rely on (benchmarks/schedule_quality.py)
-    block = _express(name)
+    block = express_block(name)
     pairs = symmetry_pairs(block)
     assert len(pairs) == count and pairs[0] == first
     for v, w in pairs:
